@@ -1,0 +1,339 @@
+"""The ``reader`` command: thin click commands over the store.
+
+Errors reach the user as one line (``reader: ...``) and an exit code; only
+``--debug`` shows a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+from reader.filters import Filter
+from reader.schema import DatabaseError
+
+EXIT_INTERRUPTED = 130
+
+
+def default_db_path() -> Path:
+    """``$READER_DB``, else ``./articles.db`` if it exists, else the user data folder."""
+    env = os.environ.get("READER_DB")
+    if env:
+        return Path(env)
+    here = Path("articles.db")
+    if here.exists():
+        return here
+    from platformdirs import user_data_path
+
+    folder = user_data_path("reader", appauthor=False, ensure_exists=True)
+    return folder / "articles.db"
+
+
+class ReaderGroup(click.Group):
+    """Turns every error into one line and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except DatabaseError as error:
+            _fail(ctx, str(error))
+        except KeyboardInterrupt:
+            click.echo("reader: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # `reader list | head`: the reader of our output left; not an error.
+            sys.stderr.close()
+            ctx.exit(0)
+        except Exception as error:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            _fail(
+                ctx,
+                f"unexpected error: {type(error).__name__}: {error}"
+                " (run with --debug to see the traceback)",
+            )
+
+
+def _fail(ctx: click.Context, message: str, code: int = 1):
+    click.echo(f"reader: {message}", err=True)
+    ctx.exit(code)
+
+
+def _db_option(func):
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Database file (default: $READER_DB, ./articles.db, or the user data folder).",
+    )(func)
+
+
+def _store(ctx: click.Context, db: Path | None, *, readonly: bool = False):
+    from reader.store import Store
+
+    path = db or ctx.obj.get("db") or default_db_path()
+    store = Store(path, readonly=readonly)
+    ctx.call_on_close(store.close)
+    return store
+
+
+def _short_date(published: str | None) -> str:
+    return published[:16].replace("T", " ") if published else "-" * 16
+
+
+@click.group(
+    cls=ReaderGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@_db_option
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.version_option(package_name="terminal-news-reader", prog_name="reader")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, debug: bool) -> None:
+    """A terminal news reader on SQLite.
+
+    With no command, print the newest headlines.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+    ctx.obj["debug"] = debug
+    if ctx.invoked_subcommand is None:
+        store = _store(ctx, db)
+        rows = store.page(Filter(), limit=20)
+        if not rows:
+            click.echo("No articles yet. Import some with: reader import PATH...")
+            return
+        for row in rows:
+            click.echo(_headline_line(row))
+        click.echo(
+            f"\n{store.count()} articles, {store.unread_count()} unread."
+            " More with: reader list --limit N"
+        )
+
+
+def _headline_line(row) -> str:
+    mark = " " if row.read else "●"
+    star = "★" if row.starred else " "
+    date = _short_date(row.published)
+    return f"{row.id:>6} {mark}{star} {date}  {row.source or '':<10.10}  {row.headline}"
+
+
+@cli.command("import")
+@_db_option
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-v", "--verbose", is_flag=True, help="List the warnings of each article.")
+@click.pass_context
+def import_command(
+    ctx: click.Context, db: Path | None, paths: tuple[str, ...], verbose: bool
+) -> None:
+    """Import article files, folders (*.txt, *.jsonl, recursively) or - for standard input.
+
+    Prints "N new, M updated, K unchanged, F failed" and a line per failed file.
+    Exits 1 when any file failed.
+    """
+    from reader.importer import Report, collect, import_sources
+
+    store = _store(ctx, db)
+    sources, problems = collect(paths)
+    report = Report(failures=list(problems))
+    stdin = sys.stdin.buffer if sys.stdin is not None else None
+    show_bar = sys.stderr.isatty() and len(sources) > 1
+    try:
+        if show_bar:
+            with click.progressbar(
+                length=len(sources), label="Importing", file=sys.stderr, show_pos=True
+            ) as bar:
+                import_sources(store, sources, stdin=stdin, progress=bar.update, report=report)
+        else:
+            import_sources(store, sources, stdin=stdin, report=report)
+    except KeyboardInterrupt:
+        click.echo(
+            f"interrupted: {report.summary()} (the batch in progress was not saved)", err=True
+        )
+        ctx.exit(EXIT_INTERRUPTED)
+    click.echo(report.summary())
+    for name, reason in report.failures:
+        click.echo(f"{name}: {reason}", err=True)
+    if verbose:
+        for name, words in report.warnings:
+            click.echo(f"{name}: warning: {', '.join(words)}", err=True)
+    if report.failed:
+        ctx.exit(1)
+
+
+@cli.command("export")
+@_db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write (default: standard output).",
+)
+@click.pass_context
+def export_command(ctx: click.Context, db: Path | None, fmt: str, output) -> None:
+    """Export every article, newest first, one JSON object per line.
+
+    `reader import` reads the file back with ids, read and starred marks.
+    """
+    from reader.jsonl import dumps
+
+    store = _store(ctx, db)
+    for stored in store.articles():
+        output.write(dumps(stored) + "\n")
+
+
+def _tag_filter(tags: tuple[str, ...], unread: bool = False) -> Filter:
+    view = Filter(unread_only=unread)
+    for tag in tags:
+        view = view.with_tag(tag.lstrip("#"))
+    return view
+
+
+@cli.command("list")
+@_db_option
+@click.option(
+    "--tag", "-t", "tags", multiple=True, help="Only articles with this tag (repeat: all of them)."
+)
+@click.option("--unread", is_flag=True, help="Only unread articles.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_context
+def list_command(ctx, db, tags, unread, limit, as_json) -> None:
+    """List headlines, newest first (● marks unread, ★ starred)."""
+    store = _store(ctx, db)
+    rows = store.page(_tag_filter(tags, unread), limit=limit)
+    if as_json:
+        keys = ("id", "headline", "source", "published", "read", "starred")
+        click.echo(
+            json.dumps(
+                [{k: getattr(r, k) for k in keys} for r in rows], ensure_ascii=False, indent=2
+            )
+        )
+        return
+    for row in rows:
+        click.echo(_headline_line(row))
+
+
+@cli.command("tags")
+@_db_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_context
+def tags_command(ctx, db, as_json) -> None:
+    """List tags with their article and unread counts, most used first."""
+    store = _store(ctx, db)
+    tags = store.tags()
+    if as_json:
+        click.echo(
+            json.dumps(
+                [{"name": t.name, "articles": t.articles, "unread": t.unread} for t in tags],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    for tag in tags:
+        click.echo(f"{tag.articles:>7} {tag.unread:>7} unread  #{tag.name}")
+
+
+@cli.command("show")
+@_db_option
+@click.argument("article_id", type=int)
+@click.pass_context
+def show_command(ctx, db, article_id: int) -> None:
+    """Print one article as readable text."""
+    store = _store(ctx, db)
+    stored = store.article(article_id)
+    if stored is None:
+        _fail(ctx, f"no article with id {article_id}")
+    click.echo(format_article(stored))
+
+
+def format_article(stored, width: int = 78) -> str:
+    """The article as plain text: what `reader show` prints."""
+    a = stored.article
+    wrap = textwrap.TextWrapper(width=width, break_long_words=True, break_on_hyphens=False)
+    meta = " · ".join(
+        part
+        for part in (
+            a.source,
+            _short_date(a.published) if a.published else None,
+            "read" if stored.read else "unread",
+            "starred" if stored.starred else None,
+        )
+        if part
+    )
+    lines = [*wrap.wrap(a.headline), meta]
+    lines += [f"[{caption}]" for caption in a.captions]
+    if a.lede:
+        lines += [""] + ["  " + line for line in wrap.wrap(a.lede)]
+    for block in a.body:
+        lines.append("")
+        if block.kind == "subheading":
+            lines += [block.text.upper()]
+        else:
+            lines += wrap.wrap(block.text)
+    if a.tags:
+        lines += ["", " ".join(f"#{tag}" for tag in a.tags)]
+    return "\n".join(lines)
+
+
+@cli.command("mark-read")
+@_db_option
+@click.argument("ids", nargs=-1, type=int)
+@click.option(
+    "--all",
+    "all_",
+    is_flag=True,
+    help="Mark every article read (with --tag: those with all the tags).",
+)
+@click.option("--tag", "-t", "tags", multiple=True, help="With --all: only articles with this tag.")
+@click.pass_context
+def mark_read_command(ctx, db, ids, all_, tags) -> None:
+    """Mark articles read, by id or --all."""
+    if all_ == bool(ids):
+        raise click.UsageError("give article ids or --all, not both")
+    if tags and not all_:
+        raise click.UsageError("--tag goes with --all")
+    store = _store(ctx, db)
+    if all_:
+        changed = store.mark_all_read(_tag_filter(tags))
+        click.echo(f"{len(changed)} marked read")
+        return
+    _mark(ctx, store, ids, read=True)
+
+
+@cli.command("mark-unread")
+@_db_option
+@click.argument("ids", nargs=-1, type=int, required=True)
+@click.pass_context
+def mark_unread_command(ctx, db, ids) -> None:
+    """Mark articles unread, by id."""
+    _mark(ctx, _store(ctx, db), ids, read=False)
+
+
+def _mark(ctx, store, ids, *, read: bool) -> None:
+    previous = store.mark_read(ids, read)
+    missing = [i for i in ids if i not in previous]
+    word = "read" if read else "unread"
+    click.echo(f"{len(previous)} marked {word}")
+    if missing:
+        _fail(ctx, f"no article with id {', '.join(map(str, missing))}")
+
+
+def main() -> None:
+    cli(prog_name="reader")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""What the user picked, as one immutable value the store turns into SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from reader.article import tag_key
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """A view of the archive: articles carrying *all* ``tags``, optionally unread or starred only.
+
+    Tags are display names; they match case-insensitively with whitespace collapsed.
+    """
+
+    tags: tuple[str, ...] = ()
+    unread_only: bool = False
+    starred_only: bool = False
+
+    def with_tag(self, name: str) -> Filter:
+        """This filter narrowed by one more tag (a tag already present is not added twice)."""
+        if tag_key(name) in {tag_key(t) for t in self.tags} or not tag_key(name):
+            return self
+        return replace(self, tags=(*self.tags, name))
+
+    def without_last_tag(self) -> Filter:
+        return replace(self, tags=self.tags[:-1])
+
+    def without_tags(self) -> Filter:
+        return replace(self, tags=())
+
+    def toggled_unread(self) -> Filter:
+        return replace(self, unread_only=not self.unread_only)
+
+    @property
+    def tag_keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(tag_key(t) for t in self.tags))
+
+    def describe(self) -> str:
+        """A short title for the view: ``All``, ``Unread``, ``#Russia + #Kremlin``, ..."""
+        parts = []
+        if self.starred_only:
+            parts.append("Starred")
+        if self.unread_only:
+            parts.append("Unread")
+        if self.tags:
+            parts.append(" + ".join(f"#{t}" for t in self.tags))
+        return " · ".join(parts) or "All"

@@ -1,0 +1,164 @@
+"""Paths and streams to saved articles: batching, progress and the summary.
+
+One bad file never stops the others: it becomes a line in ``Report.failures``.
+Articles are saved in batches, each batch one transaction, so an interrupted
+import leaves every article either wholly saved or absent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from reader.article import ParseError
+from reader.jsonl import from_json
+from reader.parse import parse_bytes
+from reader.store import Incoming, Store
+
+SUFFIXES = (".txt", ".jsonl")
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class Report:
+    """What an import did; ``summary()`` is the one line the command prints."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    def summary(self) -> str:
+        return (
+            f"{self.new} new, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.failed} failed"
+        )
+
+
+@dataclass(frozen=True)
+class Source:
+    """One thing to read: a file path, or standard input (``path`` is ``None``)."""
+
+    name: str
+    path: Path | None = None
+
+    def size(self) -> int:
+        try:
+            return self.path.stat().st_size if self.path else 0
+        except OSError:
+            return 0
+
+
+def collect(paths: Iterable[str]) -> tuple[list[Source], list[tuple[str, str]]]:
+    """Expand arguments into sources (directories recursively, ``*.txt`` and ``*.jsonl``)."""
+    sources: list[Source] = []
+    problems: list[tuple[str, str]] = []
+    for raw in paths:
+        if raw == "-":
+            sources.append(Source("-"))
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
+            )
+            sources.extend(Source(str(p), p) for p in found)
+        elif path.exists():
+            sources.append(Source(raw, path))
+        else:
+            problems.append((raw, "no such file or directory"))
+    return sources, problems
+
+
+def _read(source: Source, stdin: BinaryIO | None) -> bytes:
+    if source.path is None:
+        if stdin is None:
+            raise ParseError("no standard input")
+        return stdin.read()
+    if source.size() > MAX_FILE_BYTES:
+        raise ParseError(f"too large ({source.size() // (1024 * 1024)} MiB; limit 64 MiB)")
+    try:
+        return source.path.read_bytes()
+    except OSError as error:
+        raise ParseError(f"cannot read: {error.strerror or error}") from None
+
+
+def _looks_like_jsonl(source: Source, data: bytes) -> bool:
+    if source.path is not None:
+        return source.path.suffix.lower() == ".jsonl"
+    return data.lstrip()[:1] == b"{"
+
+
+def read_source(
+    source: Source, stdin: BinaryIO | None = None
+) -> Iterator[tuple[str, Incoming | ParseError]]:
+    """Articles of one source, each with a name for messages (``file.jsonl:3`` for a line)."""
+    try:
+        data = _read(source, stdin)
+    except ParseError as error:
+        yield source.name, error
+        return
+    if not _looks_like_jsonl(source, data):
+        try:
+            yield source.name, Incoming(parse_bytes(data, origin=source.name))
+        except ParseError as error:
+            yield source.name, error
+        return
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name = f"{source.name}:{number}"
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError) as error:
+            yield name, ParseError(f"not JSON ({str(error).splitlines()[0][:60]})")
+            continue
+        try:
+            yield name, from_json(record, origin=source.name)
+        except ParseError as error:
+            yield name, error
+
+
+def import_sources(
+    store: Store,
+    sources: list[Source],
+    *,
+    stdin: BinaryIO | None = None,
+    batch_size: int = 2000,
+    progress: Callable[[int], None] | None = None,
+    report: Report | None = None,
+) -> Report:
+    """Read and save every source; ``progress(n)`` is told as each source is read."""
+    report = report or Report()
+    batch: list[Incoming] = []
+
+    def flush() -> None:
+        result = store.save(batch)
+        report.new += result.count("new")
+        report.updated += result.count("updated")
+        report.unchanged += result.count("unchanged")
+        batch.clear()
+
+    for source in sources:
+        for name, item in read_source(source, stdin):
+            if isinstance(item, ParseError):
+                report.failures.append((name, str(item) or "cannot be read"))
+                continue
+            if item.article.warnings:
+                report.warnings.append((name, item.article.warnings))
+            batch.append(item)
+            if len(batch) >= batch_size:
+                flush()
+        if progress is not None:
+            progress(1)
+    if batch:
+        flush()
+    return report

@@ -1,0 +1,123 @@
+"""Articles as JSON objects: the export format, read back by the importer."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from reader.article import Article, Block, ParseError, tag_key
+from reader.quotes import find_quotes
+from reader.sanitize import sanitize, sanitize_line
+from reader.store import Incoming, StoredArticle
+
+
+def to_json(stored: StoredArticle) -> dict[str, Any]:
+    """One exported article (see the README for the fields)."""
+    a = stored.article
+    return {
+        "id": stored.id,
+        "headline": a.headline,
+        "published": a.published,
+        "source": a.source,
+        "captions": list(a.captions),
+        "lede": a.lede,
+        "body": [{"kind": b.kind, "text": b.text} for b in a.body],
+        "tags": list(a.tags),
+        "quotes": [
+            {
+                "text": q.text,
+                "part": q.part,
+                "block": q.block,
+                "start": q.start,
+                "end": q.end,
+                "speaker": q.speaker,
+            }
+            for q in a.quotes
+        ],
+        "read": stored.read,
+        "starred": stored.starred,
+        "warnings": list(a.warnings),
+        "origin": a.origin,
+    }
+
+
+def dumps(stored: StoredArticle) -> str:
+    return json.dumps(to_json(stored), ensure_ascii=False)
+
+
+def _text(record: dict, name: str, *, line: bool = True, required: bool = False) -> str | None:
+    value = record.get(name)
+    if value is None:
+        if required:
+            raise ParseError(f"missing {name!r}")
+        return None
+    if not isinstance(value, str):
+        raise ParseError(f"{name!r} is not a string")
+    return sanitize_line(value) if line else " ".join(sanitize(value).split("\n")).strip()
+
+
+def _strings(record: dict, name: str) -> list[str]:
+    value = record.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ParseError(f"{name!r} is not a list of strings")
+    return [s for s in (sanitize_line(v) for v in value) if s]
+
+
+def _published(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ParseError("'published' is not a string")
+    from reader.dates import iso
+
+    try:
+        return iso(datetime.fromisoformat(value))
+    except ValueError:
+        raise ParseError(f"'published' is not an ISO 8601 date: {value[:40]!r}") from None
+
+
+def from_json(record: Any, origin: str | None = None) -> Incoming:
+    """An exported object back to an article, sanitised like a text file.
+
+    Quotes are found again from the text rather than trusted from the file, so a
+    hand-edited record can never carry offsets that point outside its text.
+    """
+    if not isinstance(record, dict):
+        raise ParseError("not a JSON object")
+    headline = _text(record, "headline", required=True)
+    if not headline:
+        raise ParseError("empty headline")
+    body = []
+    for block in record.get("body") or []:
+        if not isinstance(block, dict) or block.get("kind") not in ("paragraph", "subheading"):
+            raise ParseError("'body' holds a block that is not {kind, text}")
+        text = _text(block, "text", line=False) or ""
+        if text:
+            body.append(Block(block["kind"], text))
+    first_spelling: dict[str, str] = {}
+    for name in _strings(record, "tags"):
+        first_spelling.setdefault(tag_key(name), name)
+    tags = list(first_spelling.values())
+    lede = _text(record, "lede", line=False) or ""
+    parts = [("headline", None, headline), ("lede", None, lede)]
+    parts += [("body", i, b.text) for i, b in enumerate(body)]
+    article = Article(
+        headline=headline,
+        published=_published(record.get("published")),
+        source=_text(record, "source") or None,
+        captions=tuple(_strings(record, "captions")),
+        lede=lede,
+        body=tuple(body),
+        tags=tuple(tags),
+        quotes=tuple(find_quotes(parts)),
+        warnings=tuple(dict.fromkeys(_strings(record, "warnings"))),
+        origin=_text(record, "origin") or origin,
+    )
+    article_id = record.get("id")
+    return Incoming(
+        article,
+        id=article_id if isinstance(article_id, int) and not isinstance(article_id, bool) else None,
+        read=bool(record.get("read", False)),
+        starred=bool(record.get("starred", False)),
+    )

@@ -1,0 +1,254 @@
+"""The database schema as code: DDL, numbered migrations and the pragmas every connection sets.
+
+A reader database is recognised by ``PRAGMA application_id`` (``APPLICATION_ID``)
+and versioned by ``PRAGMA user_version`` (the number of migrations applied).
+Opening never changes a file before it has been recognised.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+#: "NEWS" in ASCII: marks a file as this application's database.
+APPLICATION_ID = 0x4E455753
+BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseError(Exception):
+    """A database that cannot be used; ``str(error)`` is one line for the user."""
+
+
+# Each entry is one migration; entry N brings user_version from N to N+1.
+MIGRATIONS: list[str] = [
+    """
+    -- One row per article. Lists are JSON so a person can read them in Datasette.
+    CREATE TABLE articles (
+        id           INTEGER PRIMARY KEY,
+        identity     TEXT NOT NULL UNIQUE,   -- hash of normalised headline, date and source
+        headline     TEXT NOT NULL,
+        published    TEXT,                   -- ISO 8601 as the source gave it, NULL if unknown
+        sort_key     TEXT NOT NULL,          -- list order: published in UTC, or import time
+        source       TEXT,
+        captions     TEXT NOT NULL DEFAULT '[]',  -- JSON list of strings
+        lede         TEXT NOT NULL DEFAULT '',
+        body         TEXT NOT NULL DEFAULT '[]',  -- JSON list of {"kind", "text"}
+        warnings     TEXT NOT NULL DEFAULT '[]',  -- JSON list of words
+        origin       TEXT,                   -- path or URL it came from
+        content_hash TEXT NOT NULL,          -- tells "updated" from "unchanged" on re-import
+        read         INTEGER NOT NULL DEFAULT 0 CHECK (read IN (0, 1)),
+        starred      INTEGER NOT NULL DEFAULT 0 CHECK (starred IN (0, 1)),
+        imported_at  TEXT NOT NULL,
+        updated_at   TEXT
+    );
+    CREATE INDEX articles_newest ON articles (sort_key DESC, id DESC);
+    CREATE INDEX articles_unread ON articles (sort_key DESC, id DESC) WHERE read = 0;
+    CREATE INDEX articles_starred ON articles (sort_key DESC, id DESC) WHERE starred = 1;
+
+    -- Tags compare case-insensitively: "key" is the folded form, "name" the first spelling.
+    CREATE TABLE tags (
+        id            INTEGER PRIMARY KEY,
+        name          TEXT NOT NULL,
+        key           TEXT NOT NULL UNIQUE,
+        article_count INTEGER NOT NULL DEFAULT 0,   -- kept by triggers
+        unread_count  INTEGER NOT NULL DEFAULT 0    -- kept by triggers
+    );
+
+    -- sort_key and read are copied from articles so that "newest of a tag" and
+    -- "unread of a tag" are index range scans, not joins sorted afterwards.
+    CREATE TABLE article_tags (
+        tag_id     INTEGER NOT NULL REFERENCES tags (id),
+        sort_key   TEXT NOT NULL,
+        article_id INTEGER NOT NULL REFERENCES articles (id),
+        position   INTEGER NOT NULL,         -- order of the tag in the article
+        read       INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (tag_id, sort_key DESC, article_id DESC)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX article_tags_by_article ON article_tags (article_id, tag_id);
+    CREATE INDEX article_tags_unread ON article_tags (tag_id, sort_key DESC, article_id DESC)
+        WHERE read = 0;
+
+    CREATE TABLE quotes (
+        article_id INTEGER NOT NULL REFERENCES articles (id),
+        seq        INTEGER NOT NULL,         -- reading order within the article
+        part       TEXT NOT NULL CHECK (part IN ('headline', 'lede', 'body')),
+        block      INTEGER,                  -- index into body, NULL for headline and lede
+        start      INTEGER NOT NULL,         -- offsets of the span, marks included
+        "end"      INTEGER NOT NULL,
+        text       TEXT NOT NULL,            -- the words between the marks
+        speaker    TEXT,
+        PRIMARY KEY (article_id, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX quotes_speaker ON quotes (speaker) WHERE speaker IS NOT NULL;
+
+    -- Totals kept by triggers so that no screen counts a million rows.
+    CREATE TABLE counters (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO counters VALUES ('articles', 0), ('unread', 0), ('starred', 0);
+
+    CREATE TRIGGER articles_counted AFTER INSERT ON articles BEGIN
+        UPDATE counters SET value = value + 1 WHERE name = 'articles';
+        UPDATE counters SET value = value + (NEW.read = 0) WHERE name = 'unread';
+        UPDATE counters SET value = value + NEW.starred WHERE name = 'starred';
+    END;
+    CREATE TRIGGER articles_uncounted AFTER DELETE ON articles BEGIN
+        UPDATE counters SET value = value - 1 WHERE name = 'articles';
+        UPDATE counters SET value = value - (OLD.read = 0) WHERE name = 'unread';
+        UPDATE counters SET value = value - OLD.starred WHERE name = 'starred';
+    END;
+    CREATE TRIGGER articles_read_changed AFTER UPDATE OF read ON articles
+    WHEN OLD.read != NEW.read BEGIN
+        UPDATE counters SET value = value + (OLD.read - NEW.read) WHERE name = 'unread';
+        UPDATE article_tags SET read = NEW.read WHERE article_id = NEW.id;
+        UPDATE tags SET unread_count = unread_count + (OLD.read - NEW.read)
+            WHERE id IN (SELECT tag_id FROM article_tags WHERE article_id = NEW.id);
+    END;
+    CREATE TRIGGER articles_starred_changed AFTER UPDATE OF starred ON articles
+    WHEN OLD.starred != NEW.starred BEGIN
+        UPDATE counters SET value = value + (NEW.starred - OLD.starred) WHERE name = 'starred';
+    END;
+    CREATE TRIGGER articles_moved AFTER UPDATE OF sort_key ON articles
+    WHEN OLD.sort_key != NEW.sort_key BEGIN
+        UPDATE article_tags SET sort_key = NEW.sort_key WHERE article_id = NEW.id;
+    END;
+    CREATE TRIGGER article_tags_counted AFTER INSERT ON article_tags BEGIN
+        UPDATE tags SET article_count = article_count + 1,
+                        unread_count = unread_count + (NEW.read = 0)
+            WHERE id = NEW.tag_id;
+    END;
+    CREATE TRIGGER article_tags_uncounted AFTER DELETE ON article_tags BEGIN
+        UPDATE tags SET article_count = article_count - 1,
+                        unread_count = unread_count - (OLD.read = 0)
+            WHERE id = OLD.tag_id;
+    END;
+
+    -- What the search index holds for each article: headline, lede, body and tags as text.
+    CREATE VIEW article_search (rowid, headline, lede, body, tags) AS
+    SELECT a.id, a.headline, a.lede,
+           (SELECT group_concat(b.value ->> 'text', char(10)) FROM json_each(a.body) AS b),
+           (SELECT group_concat(name, char(10)) FROM (
+                SELECT t.name FROM article_tags AS x JOIN tags AS t ON t.id = x.tag_id
+                WHERE x.article_id = a.id ORDER BY x.position))
+    FROM articles AS a;
+
+    -- Full-text index over that view (external content: the text is not stored twice).
+    -- The store keeps it in step in the same transaction as every article write.
+    CREATE VIRTUAL TABLE articles_fts USING fts5 (
+        headline, lede, body, tags,
+        content = 'article_search',
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '2 3'
+    );
+    """,
+]
+
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode (the store opens its own transactions)."""
+    if readonly:
+        uri = Path(path).resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLite gets a chance to touch it."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except IsADirectoryError:
+        raise DatabaseError(f"{path}: is a directory, not a database file") from None
+    except OSError as error:
+        raise DatabaseError(f"{path}: cannot read: {error.strerror}") from None
+    if header and header != b"SQLite format 3\x00":
+        raise DatabaseError(f"{path}: not a reader database (not an SQLite file)")
+
+
+def open_database(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open (creating when new) a reader database, migrated to ``LATEST_VERSION``.
+
+    Raises ``DatabaseError`` with a one-line reason for a file that is not SQLite,
+    belongs to another application, or comes from a newer version of the reader;
+    in each case the file is left exactly as it was.
+    """
+    path = Path(path)
+    exists = path.exists()
+    if exists:
+        _check_header(path)
+    elif readonly:
+        raise DatabaseError(f"{path}: no such database")
+    try:
+        conn = connect(path, readonly=readonly)
+    except sqlite3.Error as error:
+        raise DatabaseError(f"{path}: cannot open: {error}") from None
+    try:
+        _check_and_migrate(conn, path, readonly=readonly)
+    except sqlite3.DatabaseError as error:
+        conn.close()
+        raise DatabaseError(f"{path}: {error}") from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_and_migrate(conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if app_id == 0:
+        has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if has_tables:
+            raise DatabaseError(
+                f"{path}: not a reader database (an SQLite file of another program)"
+            )
+    elif app_id != APPLICATION_ID:
+        raise DatabaseError(f"{path}: not a reader database (application_id {app_id:#x})")
+    if version > LATEST_VERSION:
+        raise DatabaseError(
+            f"{path}: made by a newer reader (schema {version}; this one knows up to "
+            f"{LATEST_VERSION}); upgrade reader to open it"
+        )
+    if version == LATEST_VERSION and app_id == APPLICATION_ID:
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+        return
+    if readonly:
+        raise DatabaseError(f"{path}: needs an upgrade (schema {version}) but is read-only")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Read again inside the write lock: another process may have migrated meanwhile.
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number in range(version, LATEST_VERSION):
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (``executescript`` would commit on its own)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return [
+        s
+        for s in statements
+        if any(line.strip() and not line.strip().startswith("--") for line in s.splitlines())
+    ]

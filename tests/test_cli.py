@@ -1,0 +1,268 @@
+"""Every command and exit code through click's CliRunner, on databases in tmp folders."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reader.cli import cli
+from tests.conftest import SAMPLE, SAMPLES
+
+
+@pytest.fixture
+def run(db_path):
+    def invoke(*args: str, input: bytes | str | None = None, db: Path | None = db_path):
+        runner = CliRunner()
+        full = [args[0], "--db", str(db), *args[1:]] if db is not None and args else list(args)
+        return runner.invoke(cli, full, input=input, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def imported(run):
+    result = run("import", str(SAMPLES))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_import_summary_and_reimport(run, imported):
+    count = len(list(SAMPLES.glob("*.txt")))
+    assert imported.stdout.strip() == f"{count} new, 0 updated, 0 unchanged, 0 failed"
+    again = run("import", str(SAMPLES))
+    assert again.stdout.strip() == f"0 new, 0 updated, {count} unchanged, 0 failed"
+
+
+def test_import_updates_an_edited_file_and_keeps_its_read_mark(run, tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_bytes(SAMPLE.read_bytes())
+    run("import", str(path))
+    assert run("mark-read", "1").exit_code == 0
+    path.write_bytes(SAMPLE.read_bytes().replace(b"Last week", b"Only last week"))
+    result = run("import", str(path))
+    assert result.stdout.strip() == "0 new, 1 updated, 0 unchanged, 0 failed"
+    shown = json.loads(run("list", "--json").stdout)
+    assert shown[0]["read"] is True
+
+
+def test_one_bad_file_does_not_stop_the_others(run, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "good.txt").write_bytes(SAMPLE.read_bytes())
+    (tmp_path / "in" / "binary.txt").write_bytes(b"\x00\x01\x02")
+    (tmp_path / "in" / "empty.txt").write_bytes(b"   \n")
+    (tmp_path / "in" / "ignored.md").write_text("not imported")
+    result = run("import", str(tmp_path / "in"), str(tmp_path / "missing.txt"))
+    assert result.exit_code == 1
+    assert result.stdout.strip() == "1 new, 0 updated, 0 unchanged, 3 failed"
+    errors = result.stderr.strip().splitlines()
+    assert f"{tmp_path / 'in' / 'binary.txt'}: binary file (contains NUL bytes)" in errors
+    assert f"{tmp_path / 'in' / 'empty.txt'}: empty file: no headline" in errors
+    assert f"{tmp_path / 'missing.txt'}: no such file or directory" in errors
+
+
+def test_import_from_stdin_text_and_jsonl(run):
+    result = run("import", "-", input=SAMPLE.read_bytes())
+    assert result.stdout.strip() == "1 new, 0 updated, 0 unchanged, 0 failed"
+    exported = run("export").stdout
+    edited = exported.replace("Istanbul talks", "talks in Istanbul")
+    result = run("import", "-", input=edited.encode())
+    assert result.stdout.strip() == "0 new, 1 updated, 0 unchanged, 0 failed"
+
+
+def test_verbose_lists_warnings(run, tmp_path):
+    path = tmp_path / "w.txt"
+    path.write_text("H\n\n15:4622/05/2025, Monday\nAA\n\nLede\n")
+    result = run("import", "-v", str(path))
+    assert f"{path}: warning: weekday-mismatch" in result.stderr
+
+
+def test_bad_jsonl_lines_fail_one_by_one(run, tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text(
+        '{"headline": "Fine"}\nnot json\n[1]\n{"headline": ""}\n\n'
+        '{"headline": "T", "published": "soon"}\n'
+    )
+    result = run("import", str(path))
+    assert result.exit_code == 1
+    assert result.stdout.strip() == "1 new, 0 updated, 0 unchanged, 4 failed"
+    assert f"{path}:2: not JSON" in result.stderr
+    assert f"{path}:3: not a JSON object" in result.stderr
+    assert f"{path}:6: 'published' is not an ISO 8601 date" in result.stderr
+
+
+def test_export_round_trip(run, imported, tmp_path):
+    run("mark-read", "3", "5")
+    first = run("export").stdout
+    out = tmp_path / "out.jsonl"
+    assert run("export", "-o", str(out)).exit_code == 0
+    assert out.read_text(encoding="utf-8") == first
+    other = tmp_path / "other.db"
+    assert run("import", str(out), db=other).exit_code == 0
+    assert run("export", db=other).stdout == first
+
+
+def test_export_fields(run):
+    run("import", str(SAMPLE))
+    record = json.loads(run("export").stdout.splitlines()[0])
+    assert list(record) == [
+        "id",
+        "headline",
+        "published",
+        "source",
+        "captions",
+        "lede",
+        "body",
+        "tags",
+        "quotes",
+        "read",
+        "starred",
+        "warnings",
+        "origin",
+    ]
+    assert record["published"] == "2025-05-22T15:46"
+    assert record["body"][8] == {"kind": "subheading", "text": "Reaction on WSJ report"}
+    q = record["quotes"][0]
+    assert q["part"] == "headline" and q["block"] is None
+    assert record["headline"][q["start"] : q["end"]] == "‘as soon as possible'"
+    body_quote = record["quotes"][2]
+    text = record["body"][body_quote["block"]]["text"]
+    assert (
+        text[body_quote["start"] : body_quote["end"]] == "“This is a rather labor-intensive issue,”"
+    )
+    assert body_quote["speaker"] == "Dmitry Peskov"
+    assert record["origin"] == str(SAMPLE)
+
+
+def test_list_tags_show_and_marks(run, imported):
+    rows = json.loads(run("list", "--json", "--limit", "3").stdout)
+    assert len(rows) == 3
+    assert run("mark-read", str(rows[0]["id"])).stdout.strip() == "1 marked read"
+    unread = json.loads(run("list", "--json", "--unread", "--limit", "500").stdout)
+    assert rows[0]["id"] not in {r["id"] for r in unread}
+    tags = json.loads(run("tags", "--json").stdout)
+    assert all(set(t) == {"name", "articles", "unread"} for t in tags)
+    first = tags[0]["name"]
+    tagged = json.loads(run("list", "--json", "--tag", first, "--limit", "500").stdout)
+    assert len(tagged) == tags[0]["articles"]
+    assert "unread" in run("tags").stdout
+    shown = run("show", str(rows[0]["id"])).stdout
+    assert rows[0]["headline"][:30] in shown
+    assert run("mark-unread", str(rows[0]["id"])).stdout.strip() == "1 marked unread"
+
+
+def test_list_with_two_tags_is_their_intersection(run):
+    run("import", str(SAMPLE))
+    assert len(json.loads(run("list", "--json", "-t", "russia", "-t", "#KREMLIN").stdout)) == 1
+    assert json.loads(run("list", "--json", "-t", "russia", "-t", "nothing").stdout) == []
+
+
+def test_mark_read_all_with_tag(run, imported):
+    tags = json.loads(run("tags", "--json").stdout)
+    name, count = tags[0]["name"], tags[0]["articles"]
+    assert run("mark-read", "--all", "--tag", name).stdout.strip() == f"{count} marked read"
+    after = {t["name"]: t for t in json.loads(run("tags", "--json").stdout)}
+    assert after[name]["unread"] == 0
+    assert run("mark-read", "--all").exit_code == 0
+    assert json.loads(run("list", "--json", "--unread").stdout) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["mark-read"],
+        ["mark-read", "1", "--all"],
+        ["mark-read", "1", "--tag", "x"],
+        ["list", "--limit", "0"],
+        ["show", "abc"],
+        ["import"],
+        ["nonsense"],
+    ],
+)
+def test_usage_errors_exit_2(run, args):
+    assert run(*args).exit_code == 2
+
+
+def test_missing_ids_exit_1(run, imported):
+    result = run("mark-read", "1", "99999")
+    assert result.exit_code == 1
+    assert "no article with id 99999" in result.stderr
+    assert run("show", "99999").exit_code == 1
+
+
+def test_foreign_file_is_one_line_and_untouched(run, tmp_path):
+    path = tmp_path / "foreign.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE x (y)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    result = run("list", db=path)
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "not a reader database" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_no_command_prints_newest_headlines(run, imported, db_path):
+    result = CliRunner().invoke(cli, ["--db", str(db_path)])
+    assert result.exit_code == 0
+    assert "reader list --limit N" in result.stdout
+    empty = CliRunner().invoke(cli, ["--db", str(db_path.parent / "empty.db")])
+    assert "reader import" in empty.stdout
+
+
+def test_db_location_order(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("READER_DB", raising=False)
+    runner = CliRunner()
+    runner.invoke(cli, ["import", str(SAMPLE)])
+    assert (tmp_path / "xdg" / "reader" / "articles.db").exists()
+    runner.invoke(cli, ["--db", "here.db", "import", str(SAMPLE)])
+    (tmp_path / "articles.db").write_bytes((tmp_path / "here.db").read_bytes())
+    (tmp_path / "here.db").unlink()
+    assert "1 unchanged" in runner.invoke(cli, ["import", str(SAMPLE)]).stdout
+    monkeypatch.setenv("READER_DB", str(tmp_path / "env.db"))
+    assert "1 new" in runner.invoke(cli, ["import", str(SAMPLE)]).stdout
+    assert (tmp_path / "env.db").exists()
+    assert "1 new" in runner.invoke(cli, ["import", "--db", "flag.db", str(SAMPLE)]).stdout
+
+
+def test_unexpected_errors_are_one_line_unless_debug(run, monkeypatch, imported, db_path):
+    from reader.store import Store
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(Store, "tags", boom)
+    result = CliRunner().invoke(cli, ["tags", "--db", str(db_path)])
+    assert result.exit_code == 1
+    assert (
+        result.stderr == "reader: unexpected error: RuntimeError: kaboom"
+        " (run with --debug to see the traceback)\n"
+    )
+    debug = CliRunner().invoke(cli, ["--debug", "tags", "--db", str(db_path)])
+    assert isinstance(debug.exception, RuntimeError)
+
+
+def test_ctrl_c_during_import_exits_130_with_whole_batches(run, monkeypatch, tmp_path):
+    import reader.importer as importer
+
+    calls = {"n": 0}
+    real = importer.read_source
+
+    def interrupted(source, stdin=None):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        yield from real(source, stdin)
+
+    monkeypatch.setattr(importer, "read_source", interrupted)
+    result = run("import", str(SAMPLES))
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr
+    monkeypatch.undo()
+    assert json.loads(run("list", "--json").stdout) == []  # the open batch was rolled back

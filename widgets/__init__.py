@@ -1,0 +1,1 @@
+"""The Textual interface of the reader."""
