@@ -101,12 +101,17 @@ def _short_date(published: str | None) -> str:
 def cli(ctx: click.Context, db: Path | None, debug: bool) -> None:
     """A terminal news reader on SQLite.
 
-    With no command, print the newest headlines.
+    With no command, open the reader (or, when the output is not a terminal,
+    print the newest headlines).
     """
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
     ctx.obj["debug"] = debug
     if ctx.invoked_subcommand is None:
+        open_app = ctx.obj.get("open_app")
+        if open_app is not None and sys.stdout.isatty() and sys.stdin.isatty():
+            open_app(db or default_db_path())
+            return
         store = _store(ctx, db)
         rows = store.page(Filter(), limit=20)
         if not rows:
@@ -331,8 +336,13 @@ def _mark(ctx, store, ids, *, read: bool) -> None:
         _fail(ctx, f"no article with id {', '.join(map(str, missing))}")
 
 
-def main() -> None:
-    cli(prog_name="reader")
+def main(open_app=None) -> None:
+    """Run the command line; ``open_app(db_path)`` is what a bare ``reader`` opens.
+
+    The core knows no UI: ``widgets.main`` passes the Textual app in. Without
+    one (``python -m reader``), a bare ``reader`` prints the newest headlines.
+    """
+    cli(prog_name="reader", obj={"open_app": open_app})
 
 
 if __name__ == "__main__":

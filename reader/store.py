@@ -335,6 +335,17 @@ class Store:
         rows.reverse()
         return [_headline(row) for row in rows]
 
+    def headline(self, article_id: int) -> Headline | None:
+        """The list row of one article, whatever the view."""
+        row = self.conn.execute(
+            f"SELECT {_HEADLINE_COLUMNS} FROM articles AS a WHERE a.id = ?", (article_id,)
+        ).fetchone()
+        return _headline(row) if row else None
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits (``PRAGMA data_version``)."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def position(self, view: Filter, key: tuple[str, int]) -> int:
         """How many rows of ``view`` come before ``key`` (its index if it is in the view)."""
         select, params = self._select(view, columns="count(*)")

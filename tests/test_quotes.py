@@ -167,6 +167,11 @@ def test_apostrophes_are_not_quotes(text):
     assert body(text) == []
 
 
+def test_an_apostrophe_inside_a_word_does_not_close_a_quote():
+    assert spans("He said 'Kyiv's plan' works.") == ["'Kyiv's plan'"]
+    assert spans("He said ‘Kyiv’s plan’ works.") == ["‘Kyiv’s plan’"]
+
+
 def test_apostrophes_inside_a_quote_stay_in_its_text():
     text = "“Kyiv's and Ukraine’s view, 'tis clear,” he said."
     assert texts(text) == ["Kyiv's and Ukraine’s view, 'tis clear,"]
@@ -199,6 +204,7 @@ def test_straight_single_opener_needs_text_after_it():
     [
         'A 12" vinyl and a 7" single.',
         'A 12" vinyl.',
+        'Frames of 12"x10" and 5"x7".',
         'The screen is 27" wide',
         'He stopped. "',
     ],

@@ -1,0 +1,104 @@
+"""End to end: the installed ``reader`` command in a real terminal (tmux), as a person uses it."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+READER = Path(sys.executable).parent / "reader"
+
+
+class Tmux:
+    """A private tmux server running one command in a fixed-size window."""
+
+    def __init__(self, command: list[str], cwd: Path, size=(140, 40)) -> None:
+        self.socket = f"reader-e2e-{uuid.uuid4().hex[:8]}"
+        self.cwd = cwd
+        self._tmux(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            str(size[0]),
+            "-y",
+            str(size[1]),
+            "-c",
+            str(cwd),
+            *command,
+        )
+        self._tmux("set-option", "-g", "remain-on-exit", "on")
+
+    def _tmux(self, *args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True
+        ).stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p")
+
+    def send(self, *keys: str) -> None:
+        self._tmux("send-keys", *keys)
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
+
+    def pane_dead(self) -> bool:
+        return self._tmux("display-message", "-p", "#{pane_dead}").strip() == "1"
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+
+@pytest.fixture
+def tmux_reader(demo_db: Path):
+    sessions: list[Tmux] = []
+
+    def start(*args: str) -> Tmux:
+        session = Tmux([str(READER), "--db", str(demo_db), *args], demo_db.parent)
+        sessions.append(session)
+        return session
+
+    yield start
+    for session in sessions:
+        session.close()
+
+
+def test_read_an_article_in_a_real_terminal_and_find_the_mark_after_quitting(tmux_reader, demo_db):
+    conn = sqlite3.connect(demo_db)
+    newest_id, newest_headline = conn.execute(
+        "SELECT id, headline FROM articles ORDER BY sort_key DESC, id DESC LIMIT 1"
+    ).fetchone()
+    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    conn.close()
+    term = tmux_reader()
+    screen = term.wait_for(f"{total} shown / {total} unread")
+    assert "All" in screen and newest_headline[:25] in screen
+    term.send("Enter")
+    term.wait_for(f"{total} shown / {total - 1} unread")
+    term.send("q")
+    deadline = time.monotonic() + 10
+    while not term.pane_dead() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert term.pane_dead(), term.screen()
+    conn = sqlite3.connect(demo_db)
+    assert conn.execute("SELECT read FROM articles WHERE id = ?", (newest_id,)).fetchone() == (1,)
+    conn.close()

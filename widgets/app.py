@@ -1,0 +1,445 @@
+"""The reading screen: the app, its bindings, and the flow between list, article and store.
+
+``make_app(db_path)`` is the one factory: the ``reader`` command and the tests both use it.
+The UI thread keeps one connection for bounded index lookups (a page of rows, one
+article, one mark); anything that can scan (counts of a multi-tag view, marking a
+whole view, loading every tag) runs in a thread worker with its own connection.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from reader.filters import Filter
+from reader.store import Headline, Store, TagCount
+from widgets.article_view import ArticleView
+from widgets.headline_list import PAGE, HeadlineList, ViewData
+from widgets.messages import (
+    ArticleEndReached,
+    ArticleHighlighted,
+    ArticleOpened,
+    LastTagRemoved,
+    TagChosen,
+)
+
+NARROW_WIDTH = 100
+WATCH_SECONDS = 2.0
+
+WELCOME = """\
+Welcome to reader.
+
+There are no articles in this database yet. Import some from a shell:
+
+    reader import PATH...          files, folders (*.txt, *.jsonl) or - for stdin
+    reader --db {db} import PATH...
+
+then press r here (or start reader again). Press q to quit.
+"""
+
+
+@dataclass
+class ViewLoaded(Message):
+    """A worker computed a view: its rows and counts."""
+
+    data: ViewData
+    unread: int
+    total_articles: int
+
+
+@dataclass
+class MarkedAll(Message):
+    view: Filter
+    changed: list[int]
+
+
+@dataclass
+class TagsLoaded(Message):
+    tags: list[TagCount]
+
+
+class ReaderApp(App[None]):
+    """Headlines on the left, the article on the right, the store underneath."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "reader"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
+        Binding("m", "toggle_read", "Read/unread", id="app.toggle-read"),
+        Binding("s", "toggle_star", "Star", id="app.star"),
+        Binding("n", "next_unread", "Next unread", id="app.next-unread"),
+        Binding("N", "previous_unread", "Prev unread", id="app.previous-unread", show=False),
+        Binding("u", "toggle_unread", "Unread only", id="app.unread-only"),
+        Binding("t", "pick_tags", "Tags", id="app.tags"),
+        Binding("T", "clear_tags", "Clear tags", id="app.clear-tags"),
+        Binding("A", "mark_all_read", "All read", id="app.all-read"),
+        Binding("ctrl+z", "undo", "Undo", id="app.undo"),
+        Binding("r", "refresh", "Refresh", id="app.refresh", show=False),
+        Binding("escape", "back", "Back", id="app.back", show=False),
+    ]
+
+    def __init__(self, db_path: str | Path, *, watch: bool = True) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.store = Store(self.db_path)
+        self._local = threading.local()
+        self._thread_stores: list[Store] = []
+        self._lock = threading.Lock()
+        self.view = Filter()
+        self.view_unread = 0
+        self.total_articles = 0
+        self.current_id: int | None = None
+        self._undo: list[tuple[str, dict[int, bool]]] = []
+        self._watch = watch
+        self._data_version = self.store.data_version()
+
+    # ---- stores ------------------------------------------------------------------------
+
+    def thread_store(self) -> Store:
+        """A connection for the calling worker thread (SQLite connections stay in their thread)."""
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = Store(self.db_path)
+            self._local.store = store
+            with self._lock:
+                self._thread_stores.append(store)
+        return store
+
+    def _close_stores(self) -> None:
+        with self._lock:
+            for store in self._thread_stores:
+                store.close()
+            self._thread_stores.clear()
+        self.store.close()
+
+    # ---- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="view-title")
+        with Horizontal(id="main"):
+            with Vertical(id="sidebar"):
+                yield Static(id="active-tags")
+                yield HeadlineList(self.store, self.thread_store, id="headlines")
+            yield ArticleView(id="article")
+        yield Static(Content(WELCOME.format(db=self.db_path)), id="welcome")
+        yield Footer()
+
+    @property
+    def headlines(self) -> HeadlineList:
+        return self.query_one("#headlines", HeadlineList)
+
+    @property
+    def article_view(self) -> ArticleView:
+        return self.query_one("#article", ArticleView)
+
+    def on_mount(self) -> None:
+        self._apply_size(self.size.width)
+        # The first view is answered by the counters and one index range: no worker needed.
+        data, unread, total = compute_view(self.store, self.view, None, 0)
+        self._show_view(data, unread, total)
+        self.headlines.focus()
+        if self._watch:
+            self.set_interval(WATCH_SECONDS, self._check_for_changes)
+
+    def on_unmount(self) -> None:
+        self._close_stores()
+
+    def on_resize(self) -> None:
+        self._apply_size(self.size.width)
+
+    def _apply_size(self, width: int) -> None:
+        self.screen.set_class(width < NARROW_WIDTH, "-narrow")
+
+    def _update_header(self) -> None:
+        title = Content.assemble(
+            (f" {self.view.describe()} ", "bold"),
+            (f" {self.headlines.total:,} shown / {self.view_unread:,} unread", "dim"),
+        )
+        self.query_one("#view-title", Static).update(title)
+        chips = self.query_one("#active-tags", Static)
+        chips.display = bool(self.view.tags)
+        if self.view.tags:
+            parts: list[tuple[str, str] | str] = [" "]
+            for tag in self.view.tags:
+                parts += [(f" #{tag} ", "reverse"), " "]
+            parts.append(("  T clears", "dim"))
+            chips.update(Content.assemble(*parts))
+
+    # ---- views -------------------------------------------------------------------------
+
+    def load_view(self, view: Filter, *, keep_id: int | None = None) -> None:
+        """Show ``view``, keeping the cursor on ``keep_id`` when it is still in it."""
+        self._load_view_worker(view, keep_id, self.headlines.cursor)
+
+    @work(thread=True, exclusive=True, group="view")
+    def _load_view_worker(self, view: Filter, keep_id: int | None, fallback: int) -> None:
+        data, unread, total = compute_view(self.thread_store(), view, keep_id, fallback)
+        self.post_message(ViewLoaded(data, unread, total))
+
+    def on_view_loaded(self, message: ViewLoaded) -> None:
+        self._show_view(message.data, message.unread, message.total_articles)
+
+    def _show_view(self, data: ViewData, unread: int, total_articles: int) -> None:
+        self.view = data.view
+        self.view_unread = unread
+        self.total_articles = total_articles
+        empty = total_articles == 0
+        self.query_one("#welcome").display = empty
+        self.query_one("#main").display = not empty
+        self.headlines.show(data)
+        self._update_header()
+
+    def _check_for_changes(self) -> None:
+        version = self.store.data_version()
+        if version != self._data_version:
+            self._data_version = version
+            self.action_refresh()
+
+    # ---- reading -----------------------------------------------------------------------
+
+    def on_article_highlighted(self, message: ArticleHighlighted) -> None:
+        if message.article_id == self.current_id:
+            return
+        self.current_id = message.article_id
+        stored = self.store.article(message.article_id) if message.article_id else None
+        self.article_view.show(stored)
+
+    def on_article_opened(self, message: ArticleOpened) -> None:
+        if message.article_id != self.current_id:
+            self.current_id = message.article_id
+            self.article_view.show(self.store.article(message.article_id))
+        self._set_read(message.article_id, True)
+        self.screen.add_class("-reading")
+        self.article_view.focus()
+
+    def on_article_end_reached(self, message: ArticleEndReached) -> None:
+        self._go_to_unread(forward=True, open_it=True)
+
+    def action_back(self) -> None:
+        if self.screen.has_class("-reading"):
+            self.screen.remove_class("-reading")
+            self.headlines.focus()
+        elif self.article_view.has_focus:
+            self.headlines.focus()
+
+    def action_next_unread(self) -> None:
+        self._go_to_unread(forward=True)
+
+    def action_previous_unread(self) -> None:
+        self._go_to_unread(forward=False)
+
+    def _go_to_unread(self, *, forward: bool, open_it: bool = False) -> None:
+        headlines = self.headlines
+        current = headlines.current
+        if current is None:
+            return
+        loaded = (
+            headlines.rows_after(headlines.cursor)
+            if forward
+            else headlines.rows_before(headlines.cursor)
+        )
+        for index, row in loaded:
+            if not row.read:
+                headlines.move_to(index)
+                if open_it:
+                    self.post_message(ArticleOpened(row.id))
+                return
+        # Not among the rows held: one index lookup finds it, a worker re-centres the list.
+        unread_view = replace(self.view, unread_only=True)
+        if forward:
+            found = self.store.page(unread_view, after=current.key, limit=1)
+        else:
+            found = self.store.page(unread_view, before=current.key, limit=1)
+        if not found:
+            self.notify("No more unread articles in this view.", timeout=3)
+            return
+        self.load_view(self.view, keep_id=found[-1].id)
+        if open_it:
+            self.post_message(ArticleOpened(found[-1].id))
+
+    # ---- marks -------------------------------------------------------------------------
+
+    def _current(self) -> Headline | None:
+        return self.store.headline(self.current_id) if self.current_id else None
+
+    def _set_read(self, article_id: int, read: bool, *, undoable: bool = False) -> None:
+        previous = self.store.mark_read([article_id], read)
+        if article_id in previous and previous[article_id] != read:
+            if undoable:
+                self._push_undo("read", previous)
+            self._after_read_change({article_id: read})
+
+    def _after_read_change(self, changes: dict[int, bool]) -> None:
+        self.headlines.update_rows({i: {"read": r} for i, r in changes.items()})
+        delta = sum(-1 if r else 1 for r in changes.values())
+        self.view_unread = max(0, self.view_unread + delta)
+        if self.current_id in changes:
+            self.article_view.show(self.store.article(self.current_id))
+        self._update_header()
+
+    def action_toggle_read(self) -> None:
+        row = self._current()
+        if row is not None:
+            self._set_read(row.id, not row.read, undoable=True)
+
+    def action_toggle_star(self) -> None:
+        row = self._current()
+        if row is None:
+            return
+        self.store.set_starred([row.id], not row.starred)
+        self.headlines.update_rows({row.id: {"starred": not row.starred}})
+        self.article_view.show(self.store.article(row.id))
+
+    def action_mark_all_read(self) -> None:
+        self._mark_all_worker(self.view)
+
+    @work(thread=True, exclusive=True, group="marks")
+    def _mark_all_worker(self, view: Filter) -> None:
+        changed = self.thread_store().mark_all_read(view)
+        self.post_message(MarkedAll(view, changed))
+
+    def on_marked_all(self, message: MarkedAll) -> None:
+        count = len(message.changed)
+        if not count:
+            self.notify("Nothing to mark: every article here is read.", timeout=3)
+            return
+        self._push_undo("read", {article_id: False for article_id in message.changed})
+        self.notify(
+            f"Marked {count:,} article{'s' if count != 1 else ''} read. ctrl+z undoes it.",
+            title=message.view.describe(),
+            markup=False,
+            timeout=8,
+        )
+        self.action_refresh()
+
+    def _push_undo(self, kind: str, states: dict[int, bool]) -> None:
+        self._undo.append((kind, states))
+        del self._undo[:-20]
+        self.refresh_bindings()
+
+    def action_undo(self) -> None:
+        if not self._undo:
+            return
+        _, states = self._undo.pop()
+        self.refresh_bindings()
+        if len(states) <= PAGE:
+            self.store.restore_read(states)
+            self._after_read_change(states)
+        else:
+            self._restore_worker(states)
+
+    @work(thread=True, exclusive=True, group="marks")
+    def _restore_worker(self, states: dict[int, bool]) -> None:
+        self.thread_store().restore_read(states)
+        self.call_from_thread(self._restored, len(states))
+
+    def _restored(self, count: int) -> None:
+        self.notify(f"Restored {count:,} read marks.", timeout=3)
+        self.action_refresh()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo":
+            return bool(self._undo) or None
+        if action == "clear_tags":
+            return bool(self.view.tags) or None
+        return True
+
+    # ---- filters -----------------------------------------------------------------------
+
+    def action_toggle_unread(self) -> None:
+        self.load_view(self.view.toggled_unread(), keep_id=self.current_id)
+
+    def action_clear_tags(self) -> None:
+        if self.view.tags:
+            self.load_view(self.view.without_tags(), keep_id=self.current_id)
+
+    def action_refresh(self) -> None:
+        self.load_view(self.view, keep_id=self.current_id)
+
+    def action_pick_tags(self) -> None:
+        self._tags_worker()
+
+    @work(thread=True, exclusive=True, group="tags")
+    def _tags_worker(self) -> None:
+        self.post_message(TagsLoaded(self.thread_store().tags()))
+
+    def on_tags_loaded(self, message: TagsLoaded) -> None:
+        from widgets.tag_picker import TagPicker
+
+        self.push_screen(TagPicker(message.tags, chosen=self.view.tags))
+
+    def on_tag_chosen(self, message: TagChosen) -> None:
+        self.load_view(self.view.with_tag(message.name), keep_id=self.current_id)
+
+    def on_last_tag_removed(self, message: LastTagRemoved) -> None:
+        if self.view.tags:
+            self.load_view(self.view.without_last_tag(), keep_id=self.current_id)
+
+    # ---- help and palette ----------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from widgets.help_screen import HelpScreen
+
+        self.push_screen(
+            HelpScreen(
+                [
+                    ("Headlines", HeadlineList.BINDINGS),
+                    ("Article", ArticleView.BINDINGS),
+                    ("Everywhere", self.BINDINGS),
+                ]
+            )
+        )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action in ("quit", "back"):
+                continue
+            key = self.get_key_display(binding)
+            yield SystemCommand(
+                binding.description,
+                f"{binding.description} ({key})",
+                partial(self.run_action, binding.action),
+            )
+
+
+def compute_view(
+    store: Store, view: Filter, keep_id: int | None, fallback: int
+) -> tuple[ViewData, int, int]:
+    """Count a view and fetch a window of rows around the article to keep (or ``fallback``)."""
+    total = store.count(view)
+    unread = total if view.unread_only else store.count(replace(view, unread_only=True))
+    total_articles = store.count(Filter()) if view != Filter() else total
+    if total == 0:
+        return ViewData(view, 0, 0, [], 0), unread, total_articles
+    keep = store.headline(keep_id) if keep_id is not None else None
+    if keep is not None and store.contains(view, keep.id):
+        index = store.position(view, keep.key)
+        before = store.page(view, before=keep.key, limit=PAGE // 2)
+        after = store.page(view, after=keep.key, limit=PAGE // 2)
+        rows = [*before, keep, *after]
+        return ViewData(view, total, index - len(before), rows, index), unread, total_articles
+    index = min(max(fallback, 0), total - 1)
+    start = max(0, index - PAGE // 2)
+    rows = store.page_at(view, start, PAGE)
+    return ViewData(view, total, start, rows, index), unread, total_articles
+
+
+def make_app(db_path: str | Path, *, watch: bool = True) -> ReaderApp:
+    """The reader app on ``db_path``: what the ``reader`` command runs and the tests drive."""
+    return ReaderApp(db_path, watch=watch)

@@ -1,0 +1,355 @@
+"""The virtual headline list: one count sizes it, keyset pages fill it, render_line draws it.
+
+It never holds more than a window of rows around what is on screen and never
+mounts a widget per article, so a million-article archive costs what a hundred does.
+Rows next to ones already held are fetched by keyset (an index range, well under
+a millisecond); a jump into the middle (a scrollbar drag) is fetched by a thread
+worker with ``OFFSET`` while dim placeholder rows are shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from rich.cells import cell_len
+from textual import events, work
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.content import Content, Span
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from reader.filters import Filter
+from reader.store import Headline, Store
+from widgets.messages import ArticleHighlighted, ArticleOpened
+
+PAGE = 200
+MAX_ROWS = 6 * PAGE  # rows kept around the viewport; the rest is fetched again on demand
+
+
+@dataclass(frozen=True)
+class ViewData:
+    """Everything the list needs to show a view: its size and a window of rows."""
+
+    view: Filter
+    total: int
+    start: int
+    rows: list[Headline]
+    cursor: int
+
+
+def short_date(published: str | None, now: datetime | None = None) -> str:
+    """``15:46`` today, ``22 May`` this year, ``22 May 24`` before; empty when unknown."""
+    if not published:
+        return ""
+    try:
+        moment = datetime.fromisoformat(published)
+    except ValueError:
+        return ""
+    now = now or datetime.now()
+    if moment.date() == now.date():
+        return moment.strftime("%H:%M")
+    if moment.year == now.year:
+        return moment.strftime("%d %b")
+    return moment.strftime("%d %b %y")
+
+
+class HeadlineList(ScrollView, can_focus=True):
+    """Headlines of one view, newest first, with a cursor."""
+
+    COMPONENT_CLASSES = {
+        "headline-list--cursor",
+        "headline-list--unread",
+        "headline-list--read",
+        "headline-list--meta",
+        "headline-list--star",
+        "headline-list--placeholder",
+    }
+
+    BINDINGS = [
+        Binding("down", "cursor_down", "Next", id="list.down", show=False),
+        Binding("j", "cursor_down", "Next", id="list.j", show=False),
+        Binding("up", "cursor_up", "Previous", id="list.up", show=False),
+        Binding("k", "cursor_up", "Previous", id="list.k", show=False),
+        Binding("home", "first", "First", id="list.home", show=False),
+        Binding("g", "first", "First", id="list.g", show=False),
+        Binding("end", "last", "Last", id="list.end", show=False),
+        Binding("G", "last", "Last", id="list.G", show=False),
+        Binding("pageup", "page_up", "Page up", id="list.pageup", show=False),
+        Binding("pagedown", "page_down", "Page down", id="list.pagedown", show=False),
+        Binding("enter", "open", "Open", id="list.open"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    class PageWanted(Message):
+        """Internal: a worker fetched rows for a jump into the middle of the list."""
+
+        def __init__(self, generation: int, start: int, rows: list[Headline]) -> None:
+            super().__init__()
+            self.generation = generation
+            self.start = start
+            self.rows = rows
+
+    def __init__(
+        self,
+        store: Store,
+        thread_store: Callable[[], Store],
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.store = store
+        self.thread_store = thread_store
+        self.view = Filter()
+        self.total = 0
+        self._rows: dict[int, Headline] = {}
+        self._index_of: dict[int, int] = {}
+        self._generation = 0
+        self._pending: set[int] = set()
+        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        self.empty_message = "No articles in this view."
+
+    # ---- data ----------------------------------------------------------------------
+
+    def show(self, data: ViewData) -> None:
+        """Replace the list with a new view (or the same view, reloaded)."""
+        self._generation += 1
+        self._pending.clear()
+        self.view = data.view
+        self.total = data.total
+        self._rows = {}
+        self._index_of = {}
+        self._store_rows(data.start, data.rows)
+        self._strips.clear()
+        self.virtual_size = Size(self.size.width, self.total)
+        cursor = min(max(data.cursor, 0), max(self.total - 1, 0))
+        self._scroll_cursor_into_view(cursor, center=True)
+        self.cursor = cursor
+        self.refresh()
+
+    @property
+    def current(self) -> Headline | None:
+        """The row under the cursor, if loaded."""
+        return self._row(self.cursor) if self.total else None
+
+    def index_of(self, article_id: int) -> int | None:
+        return self._index_of.get(article_id)
+
+    def rows_after(self, index: int) -> list[tuple[int, Headline]]:
+        """Loaded rows after ``index``, in order (for next-unread without a query)."""
+        out = []
+        position = index + 1
+        while position in self._rows:
+            out.append((position, self._rows[position]))
+            position += 1
+        return out
+
+    def rows_before(self, index: int) -> list[tuple[int, Headline]]:
+        out = []
+        position = index - 1
+        while position in self._rows:
+            out.append((position, self._rows[position]))
+            position -= 1
+        return out
+
+    def update_rows(self, changes: dict[int, dict]) -> None:
+        """Change loaded rows in place (``{article_id: {"read": True}}``); repaint only those."""
+        for article_id, fields in changes.items():
+            index = self._index_of.get(article_id)
+            if index is None:
+                continue
+            self._rows[index] = replace(self._rows[index], **fields)
+            self.refresh_line(index)
+
+    def _store_rows(self, start: int, rows: list[Headline]) -> None:
+        for offset, row in enumerate(rows):
+            old = self._rows.get(start + offset)
+            if old is not None:
+                self._index_of.pop(old.id, None)
+            self._rows[start + offset] = row
+            self._index_of[row.id] = start + offset
+        if len(self._rows) > MAX_ROWS:
+            self._evict()
+
+    def _evict(self) -> None:
+        middle = int(self.scroll_y) + self.size.height // 2
+        keep = MAX_ROWS // 2
+        for index in [i for i in self._rows if abs(i - middle) > keep and i != self.cursor]:
+            row = self._rows.pop(index)
+            self._index_of.pop(row.id, None)
+
+    def _row(self, index: int) -> Headline | None:
+        """The row at ``index``, fetched by keyset when a neighbour is known."""
+        row = self._rows.get(index)
+        if row is not None or not 0 <= index < self.total:
+            return row
+        rows = self._rows
+        if index - 1 in rows:
+            fetched = self.store.page(self.view, after=rows[index - 1].key, limit=PAGE)
+            self._store_rows(index, fetched)
+        elif index + 1 in rows:
+            fetched = self.store.page(self.view, before=rows[index + 1].key, limit=PAGE)
+            self._store_rows(index + 1 - len(fetched), fetched)
+        elif index < PAGE:
+            self._store_rows(0, self.store.page(self.view, limit=PAGE))
+        elif index >= self.total - PAGE:
+            fetched = self.store.last_page(self.view, limit=PAGE)
+            self._store_rows(self.total - len(fetched), fetched)
+        else:
+            start = max(0, index - PAGE // 2)
+            if start not in self._pending:
+                self._pending.add(start)
+                self._fetch_at(self._generation, self.view, start)
+            return None
+        return self._rows.get(index)
+
+    @work(thread=True, group="headline-pages")
+    def _fetch_at(self, generation: int, view: Filter, start: int) -> None:
+        rows = self.thread_store().page_at(view, start, PAGE)
+        self.post_message(self.PageWanted(generation, start, rows))
+
+    def on_headline_list_page_wanted(self, message: PageWanted) -> None:
+        message.stop()
+        self._pending.discard(message.start)
+        if message.generation != self._generation:
+            return
+        self._store_rows(message.start, message.rows)
+        self._strips.clear()
+        self.refresh()
+        if message.start <= self.cursor < message.start + len(message.rows):
+            self._announce()
+
+    # ---- drawing ---------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_y) + y
+        width = self.size.width
+        base = self.rich_style
+        if self.total == 0:
+            if y == 0:
+                text = Content(" " + self.empty_message).stylize(
+                    self.get_visual_style("headline-list--placeholder")
+                )
+                return self._strip(text, width)
+            return Strip.blank(width, base)
+        if index >= self.total:
+            return Strip.blank(width, base)
+        row = self._row(index)
+        selected = index == self.cursor
+        key = (index, row, selected, width, self.has_focus)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strip(self._line(row, selected, width), width)
+            self._strips[key] = strip
+        return strip
+
+    def _strip(self, content: Content, width: int) -> Strip:
+        segments = content.render_segments(self.get_visual_style())
+        return Strip(segments, content.cell_length).adjust_cell_length(width, self.rich_style)
+
+    def _line(self, row: Headline | None, selected: bool, width: int) -> Content:
+        style = self.get_visual_style
+        if row is None:
+            line = Content(" " + "·" * max(0, min(width - 2, 24)))
+            return line.stylize(style("headline-list--placeholder"))
+        prefix = f"{' ' if row.read else '●'}{'★' if row.starred else ' '} "
+        # Source and date in fixed columns on the right, so the eye can run down them.
+        meta = f" {(row.source or '')[:12]:>12} {short_date(row.published):>9} "
+        headline = " ".join(row.headline.split())  # tabs and runs of spaces: one space
+        room = max(1, width - len(prefix) - cell_len(meta))
+        title = Content(headline).truncate(room, ellipsis=True, pad=True).plain
+        text = prefix + title + meta
+        state = "headline-list--read" if row.read else "headline-list--unread"
+        spans = [
+            Span(0, len(text), style(state)),
+            Span(len(prefix) + len(title), len(text), style("headline-list--meta")),
+        ]
+        if row.starred:
+            spans.append(Span(1, 2, style("headline-list--star")))
+        if selected:
+            spans.append(Span(0, len(text), style("headline-list--cursor")))
+        return Content(text, spans)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._strips.clear()
+        self.virtual_size = Size(event.size.width, self.total)
+
+    def on_focus(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    # ---- cursor ----------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self._scroll_cursor_into_view(new)
+        self._announce()
+
+    def _announce(self) -> None:
+        row = self.current
+        if row is not None or self.total == 0:
+            self.post_message(ArticleHighlighted(row.id if row else None))
+
+    def _scroll_cursor_into_view(self, index: int, center: bool = False) -> None:
+        height = max(1, self.size.height)
+        top = int(self.scroll_y)
+        if center and not top <= index < top + height:
+            self.scroll_to(y=max(0, index - height // 2), animate=False, immediate=True)
+        elif index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+
+    def move_to(self, index: int) -> None:
+        if self.total:
+            self.cursor = min(max(index, 0), self.total - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_to(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_to(self.cursor - 1)
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(self.total - 1)
+
+    def action_page_down(self) -> None:
+        self.move_to(self.cursor + max(1, self.size.height - 1))
+
+    def action_page_up(self) -> None:
+        self.move_to(self.cursor - max(1, self.size.height - 1))
+
+    def action_open(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(ArticleOpened(row.id))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = int(self.scroll_y) + offset.y
+        if not 0 <= index < self.total:
+            return
+        if index == self.cursor:
+            self.action_open()
+        else:
+            self.cursor = index
