@@ -1,0 +1,50 @@
+"""SVG snapshots of the main screens (pytest-textual-snapshot; update with --snapshot-update)."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from widgets.app import make_app
+
+SIZE = (130, 36)
+
+
+async def _settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_main_screen_with_an_article_open(snap_compare, demo_db):
+    async def run_before(pilot) -> None:
+        await pilot.press("j", "j", "j", "enter")
+        await _settle(pilot)
+
+    assert snap_compare(make_app(demo_db, watch=False), terminal_size=SIZE, run_before=run_before)
+
+
+def test_tag_picker(snap_compare, demo_db):
+    async def run_before(pilot) -> None:
+        await pilot.press("t")
+        await _settle(pilot)
+        await pilot.press(*"port ys", "enter")
+        await _settle(pilot)
+        await pilot.press("e")
+        pilot.app.screen.query_one(Input).cursor_blink = False
+        await _settle(pilot)
+
+    assert snap_compare(make_app(demo_db, watch=False), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare, demo_db):
+    assert snap_compare(make_app(demo_db, watch=False), terminal_size=SIZE, press=["question_mark"])
+
+
+def test_empty_state(snap_compare, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the welcome names the database: keep its path stable
+    assert snap_compare(make_app("empty.db", watch=False), terminal_size=SIZE)
+
+
+def test_narrow_list(snap_compare, demo_db):
+    assert snap_compare(make_app(demo_db, watch=False), terminal_size=(80, 24), press=["j"])
