@@ -104,7 +104,7 @@ class ReaderApp(App[None]):
         self.view_unread = 0
         self.total_articles = 0
         self.current_id: int | None = None
-        self._undo: list[tuple[str, dict[int, bool]]] = []
+        self._undo: list[dict[int, bool]] = []  # read states to put back, newest last
         self._watch = watch
         self._data_version = self.store.data_version()
 
@@ -179,6 +179,7 @@ class ReaderApp(App[None]):
                 parts += [(f" #{tag} ", "reverse"), " "]
             parts.append(("  T clears", "dim"))
             chips.update(Content.assemble(*parts))
+        self.refresh_bindings()
 
     # ---- views -------------------------------------------------------------------------
 
@@ -281,7 +282,7 @@ class ReaderApp(App[None]):
         previous = self.store.mark_read([article_id], read)
         if article_id in previous and previous[article_id] != read:
             if undoable:
-                self._push_undo("read", previous)
+                self._push_undo(previous)
             self._after_read_change({article_id: read})
 
     def _after_read_change(self, changes: dict[int, bool]) -> None:
@@ -318,7 +319,7 @@ class ReaderApp(App[None]):
         if not count:
             self.notify("Nothing to mark: every article here is read.", timeout=3)
             return
-        self._push_undo("read", {article_id: False for article_id in message.changed})
+        self._push_undo({article_id: False for article_id in message.changed})
         self.notify(
             f"Marked {count:,} article{'s' if count != 1 else ''} read. ctrl+z undoes it.",
             title=message.view.describe(),
@@ -327,15 +328,15 @@ class ReaderApp(App[None]):
         )
         self.action_refresh()
 
-    def _push_undo(self, kind: str, states: dict[int, bool]) -> None:
-        self._undo.append((kind, states))
+    def _push_undo(self, states: dict[int, bool]) -> None:
+        self._undo.append(states)
         del self._undo[:-20]
         self.refresh_bindings()
 
     def action_undo(self) -> None:
         if not self._undo:
             return
-        _, states = self._undo.pop()
+        states = self._undo.pop()
         self.refresh_bindings()
         if len(states) <= PAGE:
             self.store.restore_read(states)
@@ -353,10 +354,11 @@ class ReaderApp(App[None]):
         self.action_refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Keys that cannot do anything now are hidden from the footer, not greyed.
         if action == "undo":
-            return bool(self._undo) or None
+            return bool(self._undo)
         if action == "clear_tags":
-            return bool(self.view.tags) or None
+            return bool(self.view.tags)
         return True
 
     # ---- filters -----------------------------------------------------------------------

@@ -10,10 +10,12 @@ while a thread worker styles and wraps the rest, so even 5 MB never blocks the U
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from typing import NamedTuple
 
 from rich.cells import cell_len
@@ -72,7 +74,7 @@ class ChipArea(NamedTuple):
     """Index of the chip (the tag) in the article's tags."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Block:
     content: Content
     indent: int = 0
@@ -99,50 +101,81 @@ class _Doc:
 
 @dataclass(slots=True)
 class _Layout:
-    """A doc wrapped to one width: ``(block, start, end)`` per line, chips placed."""
+    """A doc wrapped to one width: each line is ``block``, ``start``, ``end``; chips placed.
+
+    Lines live in int arrays, not tuples: a 5 MB article has 100k lines, and that many
+    tuples would make the garbage collector stall the UI while a worker lays them out.
+    """
 
     width: int
-    lines: list[tuple[int, int, int]]
-    first_line: list[int]  # per block
-    chip_lines: list[list[tuple[int, str, int]]]  # per chip line: (chip, text, x)
-    chip_areas: list[ChipArea]
+    block: array[int] = field(default_factory=lambda: array("l"))  # or _BLANK, _CHIPS
+    start: array[int] = field(default_factory=lambda: array("l"))  # or chip line number
+    end: array[int] = field(default_factory=lambda: array("l"))
+    first_line: array[int] = field(default_factory=lambda: array("l"))  # per block
+    line_count: array[int] = field(default_factory=lambda: array("l"))  # per block
+    chip_lines: list[list[tuple[int, str, int]]] = field(default_factory=list)  # (chip, text, x)
+    chip_areas: list[ChipArea] = field(default_factory=list)
     estimated: int = 0  # lines expected for the part of a head not built yet
+
+    def __len__(self) -> int:
+        return len(self.block)
+
+    def add(self, block: int, start: int, end: int) -> None:
+        self.block.append(block)
+        self.start.append(start)
+        self.end.append(end)
 
 
 _Stop = Callable[[], bool] | None
 _EMPTY_DOC = _Doc([], [], {})
-_EMPTY_LAYOUT = _Layout(0, [], [], [], [])
+_EMPTY_LAYOUT = _Layout(0)
 
 
 def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
     """Greedy word wrap of one paragraph to ``width`` cells, as ``(start, end)`` offsets.
 
     Breaks at spaces (dropped at the break); a word wider than ``width`` is folded.
+    """
+    starts: array[int] = array("l")
+    ends: array[int] = array("l")
+    _wrap(text, width, starts, ends)
+    return list(zip(starts, ends, strict=True))
+
+
+def _wrap(text: str, width: int, starts: array[int], ends: array[int]) -> int:
+    """``wrap_offsets`` appending to two arrays; returns the number of lines.
+
     Works a line at a time (not a word at a time), so a 5 MB text wraps in tens of ms.
     """
     length = len(text)
     if not length:
-        return [(0, 0)]
+        starts.append(0)
+        ends.append(0)
+        return 1
     width = max(width, 1)
-    lines: list[tuple[int, int]] = []
-    append = lines.append
+    add_start = starts.append
+    add_end = ends.append
     skip = _SPACES.match
+    count = 0
     position = 0
     while position < length:
+        count += 1
         chunk = text[position : position + width]
         if cell_len(chunk) > width:  # wide characters: shorten to fit
             chunk = _fit(chunk, width)
         end = position + len(chunk)
         if end >= length:
-            append((position, length))
+            add_start(position)
+            add_end(length)
             break
         if text[end] != " ":
             cut = chunk.rfind(" ")
             if cut > 0:
                 end = position + cut
-        append((position, end))
+        add_start(position)
+        add_end(end)
         position = skip(text, end).end()
-    return lines
+    return count
 
 
 def _fit(chunk: str, width: int) -> str:
@@ -234,7 +267,7 @@ def _by_end(quote: tuple[int, int, int, str | None]) -> tuple[int, int]:
     return quote[2], quote[0]
 
 
-def build(stored: StoredArticle, limit: int | None = None, stop: _Stop = None) -> _Doc | None:
+def _build(stored: StoredArticle, limit: int | None = None, stop: _Stop = None) -> _Doc | None:
     """Style an article into blocks; with ``limit``, only a head of about that many chars.
 
     Returns ``None`` when ``stop()`` turns true (a cancelled worker).
@@ -287,22 +320,21 @@ def build(stored: StoredArticle, limit: int | None = None, stop: _Stop = None) -
     return doc
 
 
-def lay_out(doc: _Doc, width: int, stop: _Stop = None) -> _Layout | None:
+def _lay_out(doc: _Doc, width: int, stop: _Stop = None) -> _Layout | None:
     """Wrap every block of ``doc`` to ``width`` cells; ``None`` if ``stop()`` turns true."""
-    layout = _Layout(width, [], [], [], [])
-    lines = layout.lines
+    layout = _Layout(width)
+    blocks, starts, ends = layout.block, layout.start, layout.end
     for count, item in enumerate(doc.items):
         if stop is not None and count % _CHECK_EVERY == 0 and stop():
             return None
         if isinstance(item, _Block):
             number = len(layout.first_line)
-            layout.first_line.append(len(lines))
-            lines.extend(
-                (number, start, end)
-                for start, end in wrap_offsets(item.content.plain, width - item.indent)
-            )
+            layout.first_line.append(len(blocks))
+            added = _wrap(item.content.plain, width - item.indent, starts, ends)
+            layout.line_count.append(added)
+            blocks.extend(repeat(number, added))
         elif item == _BLANK:
-            lines.append((_BLANK, 0, 0))
+            layout.add(_BLANK, 0, 0)
         else:
             _lay_out_chips(doc.tags, width, layout)
     if not doc.complete:
@@ -312,13 +344,12 @@ def lay_out(doc: _Doc, width: int, stop: _Stop = None) -> _Layout | None:
 
 def _lay_out_chips(tags: tuple[str, ...], width: int, layout: _Layout) -> None:
     """Place ``#tag`` chips left to right, a space apart; fold one wider than a line."""
-    lines = layout.lines
     row: list[tuple[int, str, int]] = []
     x = 0
 
     def new_row() -> None:
         nonlocal row, x
-        lines.append((_CHIPS, len(layout.chip_lines), 0))
+        layout.add(_CHIPS, len(layout.chip_lines), 0)
         layout.chip_lines.append(row)
         row, x = [], 0
 
@@ -335,7 +366,7 @@ def _lay_out_chips(tags: tuple[str, ...], width: int, layout: _Layout) -> None:
             piece = label[start:end]
             cells = cell_len(piece)
             row.append((chip, piece, x))
-            layout.chip_areas.append(ChipArea(len(lines), _PAD + x, _PAD + x + cells, chip))
+            layout.chip_areas.append(ChipArea(len(layout), _PAD + x, _PAD + x + cells, chip))
             x += cells
     if row:
         new_row()
@@ -378,7 +409,7 @@ class ArticleView(ScrollView, can_focus=True):
         & > .article-view--subheading { text-style: bold underline; color: $text-primary; }
         & > .article-view--quote { background: $warning-muted; color: $text; }
         & > .article-view--speaker { color: $text-muted; text-style: italic; }
-        & > .article-view--chip { background: $accent-muted; color: $text; }
+        & > .article-view--chip { background: $primary-muted; color: $text; }
         & > .article-view--chip-cursor {
             background: $block-cursor-background;
             color: $block-cursor-foreground;
@@ -452,7 +483,7 @@ class ArticleView(ScrollView, can_focus=True):
     @property
     def line_count(self) -> int:
         """Lines laid out so far (a big article grows once its worker is done)."""
-        return len(self._layout.lines)
+        return len(self._layout)
 
     def line_text(self, line: int) -> str:
         """The plain text of one laid-out line, without padding and indent."""
@@ -480,9 +511,9 @@ class ArticleView(ScrollView, can_focus=True):
         if stored is None:
             self._doc = _EMPTY_DOC
         elif len(stored.article.body) > 1 and _size(stored.article) > _SYNC_CHARS:
-            self._doc = build(stored, limit=_HEAD_CHARS) or _EMPTY_DOC
+            self._doc = _build(stored, limit=_HEAD_CHARS) or _EMPTY_DOC
         else:
-            self._doc = build(stored) or _EMPTY_DOC
+            self._doc = _build(stored) or _EMPTY_DOC
         self._layout = _EMPTY_LAYOUT
         self._wanted = 0
         if self.is_mounted:
@@ -496,8 +527,9 @@ class ArticleView(ScrollView, can_focus=True):
         For a big article still being laid out, this happens when the layout is done.
         """
         place = self._doc.quote_at.get(index)
-        if place is None or not self._layout.lines:
-            self._pending_quote = index if self._stored is not None else None
+        if place is None or not len(self._layout):
+            waiting = not self._doc.complete or not len(self._layout)
+            self._pending_quote = index if waiting and self._stored is not None else None
             return
         self._pending_quote = None
         line = self._line_of(*place)
@@ -506,11 +538,9 @@ class ArticleView(ScrollView, can_focus=True):
     # ---- layout -----------------------------------------------------------------
 
     def _replace_meta(self, stored: StoredArticle) -> None:
-        """Swap the meta line (block 1) in place and lay out again."""
-        old = self._doc.blocks[1]
+        """Swap the meta line (always block and item 1) and lay out again."""
         meta = _Block(_styled(_meta_line(stored), _META, [])[0])
-        self._doc.blocks[1] = meta
-        self._doc.items[self._doc.items.index(old)] = meta
+        self._doc.blocks[1] = self._doc.items[1] = meta
         self._wanted = 0
         if self.is_mounted:
             self._ensure_layout()
@@ -530,10 +560,10 @@ class ArticleView(ScrollView, can_focus=True):
         self._generation += 1
         doc = self._doc
         if doc.complete and doc.size <= _SYNC_CHARS:
-            self._apply(self._generation, doc, lay_out(doc, width), keep_top)
+            self._apply(self._generation, doc, _lay_out(doc, width), keep_top)
             return
         if not doc.complete:
-            self._apply(self._generation, doc, lay_out(doc, width), keep_top)
+            self._apply(self._generation, doc, _lay_out(doc, width), keep_top)
         assert self._stored is not None
         self._lay_out_in_thread(self._generation, self._stored, doc, width)
 
@@ -547,8 +577,8 @@ class ArticleView(ScrollView, can_focus=True):
         def stop() -> bool:
             return worker.is_cancelled
 
-        full = doc if doc.complete else build(stored, stop=stop)
-        layout = None if full is None else lay_out(full, width, stop)
+        full = doc if doc.complete else _build(stored, stop=stop)
+        layout = None if full is None else _lay_out(full, width, stop)
         if full is not None and layout is not None and not stop():
             self.call_later(self._apply, generation, full, layout, True)
 
@@ -560,7 +590,7 @@ class ArticleView(ScrollView, can_focus=True):
         at_end = keep_top and 0 < self.scroll_y >= self.max_scroll_y
         self._doc, self._layout = doc, layout
         self._strips.clear()
-        height = max(len(layout.lines) + layout.estimated, 1)
+        height = max(len(layout) + layout.estimated, 1)
         self.virtual_size = Size(self.scrollable_content_region.width, height)
         if at_end:
             self.scroll_to(y=height, animate=False, immediate=True)
@@ -573,19 +603,18 @@ class ArticleView(ScrollView, can_focus=True):
     def _anchor(self) -> tuple[int, int] | None:
         """``(block, offset)`` of the top line, if it is text and scrolled away from the top."""
         top = round(self.scroll_y)
-        lines = self._layout.lines
-        if not top or top >= len(lines):
+        layout = self._layout
+        if not top or top >= len(layout):
             return None
-        block, start, _ = lines[top]
-        return (block, start) if block >= 0 and block < len(self._layout.first_line) else None
+        block = layout.block[top]
+        return (block, layout.start[top]) if 0 <= block < len(layout.first_line) else None
 
     def _line_of(self, block: int, offset: int) -> int:
         """The line showing ``offset`` of ``block``."""
-        first_line = self._layout.first_line
-        lines = self._layout.lines
-        first = first_line[block]
-        last = first_line[block + 1] if block + 1 < len(first_line) else len(lines)
-        return max(first, bisect_right(lines, offset, first, last, key=_start) - 1)
+        layout = self._layout
+        first = layout.first_line[block]
+        last = first + layout.line_count[block]
+        return max(first, bisect_right(layout.start, offset, first, last) - 1)
 
     # ---- drawing ----------------------------------------------------------------
 
@@ -613,10 +642,10 @@ class ArticleView(ScrollView, can_focus=True):
             if line == 0:
                 return Content(_HINT, [Span(0, len(_HINT), _HINT_STYLE)]), 0
             return Content(), 0
-        lines = self._layout.lines
-        if not 0 <= line < len(lines):
+        layout = self._layout
+        if not 0 <= line < len(layout):
             return Content(), 0
-        block, start, end = lines[line]
+        block, start, end = layout.block[line], layout.start[line], layout.end[line]
         if block == _BLANK:
             return Content(), 0
         if block == _CHIPS:
@@ -651,9 +680,11 @@ class ArticleView(ScrollView, can_focus=True):
         return Strip(segments).crop_extend(0, width, base_rich)
 
     def _component_style(self, name: str | Style) -> Style:
+        # Whole styles, not partial ones: Textual 8 drops an opaque background from a
+        # partial style. The last span's colours win; bold, italic... add up.
         if isinstance(name, Style):
             return name
-        return self.get_visual_style(name, partial=True) if name else Style()
+        return self.get_visual_style(name) if name else Style()
 
     # ---- keys and mouse ---------------------------------------------------------
 
@@ -723,7 +754,3 @@ class ArticleView(ScrollView, can_focus=True):
 
 def _size(article: Article) -> int:
     return len(article.headline) + len(article.lede) + sum(len(b.text) for b in article.body)
-
-
-def _start(line: tuple[int, int, int]) -> int:
-    return line[1]
