@@ -7,7 +7,6 @@ Errors reach the user as one line (``reader: ...``) and an exit code; only
 from __future__ import annotations
 
 import json
-import os
 import sys
 import textwrap
 from pathlib import Path
@@ -15,23 +14,10 @@ from pathlib import Path
 import click
 
 from reader.filters import Filter
+from reader.paths import default_db_path
 from reader.schema import DatabaseError
 
 EXIT_INTERRUPTED = 130
-
-
-def default_db_path() -> Path:
-    """``$READER_DB``, else ``./articles.db`` if it exists, else the user data folder."""
-    env = os.environ.get("READER_DB")
-    if env:
-        return Path(env)
-    here = Path("articles.db")
-    if here.exists():
-        return here
-    from platformdirs import user_data_path
-
-    folder = user_data_path("reader", appauthor=False, ensure_exists=True)
-    return folder / "articles.db"
 
 
 class ReaderGroup(click.Group):

@@ -21,12 +21,13 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from reader.filters import Filter
 from reader.store import Headline, Store, TagCount
 from widgets.article_view import ArticleView
 from widgets.headline_list import PAGE, HeadlineList, ViewData
+from widgets.key_bar import KeyBar
 from widgets.messages import (
     ArticleEndReached,
     ArticleHighlighted,
@@ -104,6 +105,7 @@ class ReaderApp(App[None]):
         self.view_unread = 0
         self.total_articles = 0
         self.current_id: int | None = None
+        self._article_pending = False
         self._undo: list[dict[int, bool]] = []  # read states to put back, newest last
         self._watch = watch
         self._data_version = self.store.data_version()
@@ -137,7 +139,7 @@ class ReaderApp(App[None]):
                 yield HeadlineList(self.store, self.thread_store, id="headlines")
             yield ArticleView(id="article")
         yield Static(Content(WELCOME.format(db=self.db_path)), id="welcome")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def headlines(self) -> HeadlineList:
@@ -217,13 +219,21 @@ class ReaderApp(App[None]):
         if message.article_id == self.current_id:
             return
         self.current_id = message.article_id
-        stored = self.store.article(message.article_id) if message.article_id else None
-        self.article_view.show(stored)
+        # The list repaints first; the article follows right after that frame. Keys
+        # pressed meanwhile (j held down) coalesce into one article load.
+        if not self._article_pending:
+            self._article_pending = True
+            self.call_after_refresh(self._show_current_article)
+
+    def _show_current_article(self) -> None:
+        self._article_pending = False
+        if self.article_view.article_id != self.current_id:
+            stored = self.store.article(self.current_id) if self.current_id else None
+            self.article_view.show(stored)
 
     def on_article_opened(self, message: ArticleOpened) -> None:
-        if message.article_id != self.current_id:
-            self.current_id = message.article_id
-            self.article_view.show(self.store.article(message.article_id))
+        self.current_id = message.article_id
+        self._show_current_article()
         self._set_read(message.article_id, True)
         self.screen.add_class("-reading")
         self.article_view.focus()

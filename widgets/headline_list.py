@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from textual import events, work
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.content import Content, Span
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -230,51 +230,53 @@ class HeadlineList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
         width = self.size.width
-        base = self.rich_style
         if self.total == 0:
             if y == 0:
-                text = Content(" " + self.empty_message).stylize(
-                    self.get_visual_style("headline-list--placeholder")
-                )
-                return self._strip(text, width)
-            return Strip.blank(width, base)
+                style = self.get_component_rich_style("headline-list--placeholder")
+                return self._strip([Segment(" " + self.empty_message, style)], width)
+            return Strip.blank(width, self.rich_style)
         if index >= self.total:
-            return Strip.blank(width, base)
+            return Strip.blank(width, self.rich_style)
         row = self._row(index)
         selected = index == self.cursor
         key = (index, row, selected, width, self.has_focus)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._strip(self._line(row, selected, width), width)
+            strip = self._strip(self._segments(row, selected, width), width)
             self._strips[key] = strip
         return strip
 
-    def _strip(self, content: Content, width: int) -> Strip:
-        segments = content.render_segments(self.get_visual_style())
-        return Strip(segments, content.cell_length).adjust_cell_length(width, self.rich_style)
+    def _strip(self, segments: list[Segment], width: int) -> Strip:
+        return Strip(segments).adjust_cell_length(width, self.rich_style)
 
-    def _line(self, row: Headline | None, selected: bool, width: int) -> Content:
-        style = self.get_visual_style
+    def _segments(self, row: Headline | None, selected: bool, width: int) -> list[Segment]:
+        # Plain segments with Rich styles, not Content: a list line is drawn often and
+        # Content.render costs several times more than the text it holds.
+        style = self.get_component_rich_style
+        cursor = style("headline-list--cursor") if selected else None
         if row is None:
-            line = Content(" " + "·" * max(0, min(width - 2, 24)))
-            return line.stylize(style("headline-list--placeholder"))
-        prefix = f"{' ' if row.read else '●'}{'★' if row.starred else ' '} "
+            placeholder = style("headline-list--placeholder")
+            text = " " + "·" * max(0, min(width - 2, 24))
+            return [Segment(text, placeholder + cursor if cursor else placeholder)]
+        base = style("headline-list--read" if row.read else "headline-list--unread")
+        meta_style = base + style("headline-list--meta")
+        star_style = base + style("headline-list--star")
+        if cursor is not None:
+            base, meta_style, star_style = base + cursor, meta_style + cursor, star_style + cursor
         # Source and date in fixed columns on the right, so the eye can run down them.
         meta = f" {(row.source or '')[:12]:>12} {short_date(row.published):>9} "
         headline = " ".join(row.headline.split())  # tabs and runs of spaces: one space
-        room = max(1, width - len(prefix) - cell_len(meta))
-        title = Content(headline).truncate(room, ellipsis=True, pad=True).plain
-        text = prefix + title + meta
-        state = "headline-list--read" if row.read else "headline-list--unread"
-        spans = [
-            Span(0, len(text), style(state)),
-            Span(len(prefix) + len(title), len(text), style("headline-list--meta")),
+        room = max(1, width - 3 - cell_len(meta))
+        if cell_len(headline) > room:
+            headline = set_cell_size(headline, room - 1) + "…"
+        else:
+            headline = set_cell_size(headline, room)
+        return [
+            Segment(" " if row.read else "●", base),
+            Segment("★" if row.starred else " ", star_style),
+            Segment(" " + headline, base),
+            Segment(meta, meta_style),
         ]
-        if row.starred:
-            spans.append(Span(1, 2, style("headline-list--star")))
-        if selected:
-            spans.append(Span(0, len(text), style("headline-list--cursor")))
-        return Content(text, spans)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

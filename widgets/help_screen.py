@@ -14,7 +14,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content, Span
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from widgets.key_bar import KeyBar
 
 __all__ = ["HelpRow", "HelpScreen", "HelpTable", "help_rows"]
 
@@ -132,7 +134,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help") as box:
             box.border_title = Content("Keys")
             yield HelpTable(rows, id="help-table")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         # Focused, the box scrolls with up/down/pageup/pagedown/home/end (its own bindings).

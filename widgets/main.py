@@ -1,17 +1,45 @@
-"""The ``reader`` console script: the core's command line, with the Textual app plugged in."""
+"""The ``reader`` console script: the core's command line, with the Textual app plugged in.
+
+A bare ``reader`` (or ``reader --db PATH``) in a terminal opens the app without
+importing click and the command machinery: start-up time is what a person feels.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 
 def open_app(db_path: Path) -> None:
+    from reader.schema import DatabaseError
     from widgets.app import make_app
 
-    make_app(db_path).run()
+    try:
+        app = make_app(db_path)
+    except DatabaseError as error:
+        print(f"reader: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    app.run()
+
+
+def _bare_db_argument(argv: list[str]) -> Path | bool | None:
+    """The database of a bare invocation (``None``: the default), or ``False`` for anything else."""
+    if not argv:
+        return None
+    if len(argv) == 2 and argv[0] == "--db" and not argv[1].startswith("-"):
+        return Path(argv[1])
+    if len(argv) == 1 and argv[0].startswith("--db=") and len(argv[0]) > 5:
+        return Path(argv[0][5:])
+    return False
 
 
 def main() -> None:
+    db = _bare_db_argument(sys.argv[1:])
+    if db is not False and sys.stdin.isatty() and sys.stdout.isatty():
+        from reader.paths import default_db_path
+
+        open_app(db or default_db_path())
+        return
     from reader.cli import main as cli_main
 
     cli_main(open_app=open_app)

@@ -27,10 +27,11 @@ from textual.screen import ModalScreen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from reader.article import tag_key
 from reader.store import TagCount
+from widgets.key_bar import KeyBar
 from widgets.messages import LastTagRemoved, TagChosen
 
 __all__ = ["TagChips", "TagList", "TagMatcher", "TagPicker"]
@@ -518,7 +519,7 @@ class TagPicker(ModalScreen[None]):
             yield TagChips(self.chosen, id="tag-picker-chips")
             yield Input(placeholder="type to filter tags", id="tag-picker-input")
             yield TagList(self.matcher, id="tag-picker-list")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._exclude_chosen()
