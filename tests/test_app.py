@@ -268,3 +268,25 @@ async def test_marks_survive_a_restart(demo_db, newest):
         await pilot.pause()
         assert app.query_one(HeadlineList).current.read
         assert "●" not in app.query_one(HeadlineList).render_line(0).text
+
+
+async def test_key_bar_shows_the_context_and_a_click_presses_the_key(demo_db):
+    from widgets.key_bar import KeyBar
+
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=(200, 40)) as pilot:
+        bar = app.query_one(KeyBar)
+        text = bar.render().plain
+        assert "Open" in text and "Unread only" in text and "Next tag" not in text
+        assert "Undo" not in text  # nothing to undo yet: hidden, not greyed
+        x = text.index(" u Unread only") + 1
+        await pilot.click(KeyBar, offset=(x, 0))
+        await settle(app, pilot)
+        assert app.view.unread_only
+        await pilot.press("enter")
+        await pilot.pause()
+        text = bar.render().plain
+        assert "Next tag" in text and "Undo" not in text
+        await pilot.press("m")
+        await pilot.pause()
+        assert "Undo" in bar.render().plain

@@ -12,9 +12,10 @@ from textual import events
 from textual.app import App
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from reader.store import TagCount
+from widgets.key_bar import KeyBar
 from widgets.messages import LastTagRemoved, TagChosen
 from widgets.tag_picker import TagChips, TagList, TagMatcher, TagPicker
 
@@ -294,7 +295,7 @@ def test_escape_closes() -> None:
 def test_footer_bindings_follow_the_input() -> None:
     async def body(pilot: Pilot, app: PickerApp) -> None:
         screen = app.screen
-        assert screen.query_one(Footer)
+        bar = screen.query_one(KeyBar)
 
         def shown() -> dict[str, str | None]:
             return {
@@ -308,8 +309,12 @@ def test_footer_bindings_follow_the_input() -> None:
             "escape": "tag-picker.close",
             "backspace": "tag-picker.remove-last",
         }
+        assert "Remove last" in bar.render().plain
         await type_text(pilot, "r")
+        await pilot.pause()
         assert "backspace" not in shown()
+        assert "Remove last" not in bar.render().plain
+        assert "Add tag" in bar.render().plain
 
     run(TAGS, body, chosen=["Belarus"])
 
