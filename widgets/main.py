@@ -6,6 +6,7 @@ importing click and the command machinery: start-up time is what a person feels.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -34,12 +35,17 @@ def _bare_db_argument(argv: list[str]) -> Path | bool | None:
 
 
 def main() -> None:
+    # Start-up allocates hundreds of thousands of objects (most of them Textual's) and
+    # the collector would walk them again and again: off until the first screen is
+    # drawn, then everything alive is frozen out of its reach (ReaderApp re-enables it).
+    gc.disable()
     db = _bare_db_argument(sys.argv[1:])
     if db is not False and sys.stdin.isatty() and sys.stdout.isatty():
         from reader.paths import default_db_path
 
         open_app(db or default_db_path())
         return
+    gc.enable()  # a command, not the app: nothing to gain
     from reader.cli import main as cli_main
 
     cli_main(open_app=open_app)
