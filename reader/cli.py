@@ -205,15 +205,49 @@ def list_command(ctx, db, tags, unread, limit, as_json) -> None:
     store = _store(ctx, db)
     rows = store.page(_tag_filter(tags, unread), limit=limit)
     if as_json:
-        keys = ("id", "headline", "source", "published", "read", "starred")
-        click.echo(
-            json.dumps(
-                [{k: getattr(r, k) for k in keys} for r in rows], ensure_ascii=False, indent=2
-            )
-        )
+        _print_rows_json(rows)
         return
     for row in rows:
         click.echo(_headline_line(row))
+
+
+@cli.command("search")
+@_db_option
+@click.argument("query")
+@click.option("--tag", "-t", "tags", multiple=True, help="Only articles with this tag (repeat).")
+@click.option("--unread", is_flag=True, help="Only unread articles.")
+@click.option("--relevance", is_flag=True, help="Best matches first instead of newest first.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_context
+def search_command(ctx, db, query, tags, unread, relevance, limit, as_json) -> None:
+    """Full-text search over headlines, ledes, bodies and tags.
+
+    Words match by prefix (kreml finds Kremlin), "a phrase" as a phrase, -word
+    excludes; case and accents do not matter. Newest first unless --relevance.
+    """
+    from dataclasses import replace
+
+    from reader.search import parse_query
+
+    problem = parse_query(query).problem
+    if problem:
+        _fail(ctx, f"nothing to search: {problem}")
+    store = _store(ctx, db)
+    view = replace(_tag_filter(tags, unread), query=query, relevance=relevance)
+    rows = store.page_at(view, 0, limit)
+    if as_json:
+        _print_rows_json(rows)
+        return
+    for row in rows:
+        click.echo(_headline_line(row))
+    click.echo(f"{store.count(view)} found", err=True)
+
+
+def _print_rows_json(rows) -> None:
+    keys = ("id", "headline", "source", "published", "read", "starred")
+    records = [{k: getattr(r, k) for k in keys} for r in rows]
+    click.echo(json.dumps(records, ensure_ascii=False, indent=2))
 
 
 @cli.command("tags")

@@ -9,7 +9,7 @@ from reader.article import tag_key
 
 @dataclass(frozen=True, slots=True)
 class Filter:
-    """A view of the archive: articles carrying *all* ``tags``, optionally unread or starred only.
+    """A view: articles carrying *all* ``tags`` and matching ``query``, maybe unread/starred only.
 
     Tags are display names; they match case-insensitively with whitespace collapsed.
     """
@@ -17,6 +17,8 @@ class Filter:
     tags: tuple[str, ...] = ()
     unread_only: bool = False
     starred_only: bool = False
+    query: str = ""  # search text (reader.search syntax); empty: no search
+    relevance: bool = False  # order a search by relevance (bm25) instead of newest first
 
     def with_tag(self, name: str) -> Filter:
         """This filter narrowed by one more tag (a tag already present is not added twice)."""
@@ -33,6 +35,9 @@ class Filter:
     def toggled_unread(self) -> Filter:
         return replace(self, unread_only=not self.unread_only)
 
+    def searching(self, query: str) -> Filter:
+        return replace(self, query=query, relevance=self.relevance and bool(query))
+
     @property
     def tag_keys(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(tag_key(t) for t in self.tags))
@@ -46,4 +51,7 @@ class Filter:
             parts.append("Unread")
         if self.tags:
             parts.append(" + ".join(f"#{t}" for t in self.tags))
+        if self.query:
+            order = " by relevance" if self.relevance else ""
+            parts.append(f"/{self.query}{order}")
         return " · ".join(parts) or "All"

@@ -14,18 +14,20 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from reader.article import Article, Block, Quote, tag_key
 from reader.filters import Filter
 from reader.schema import DatabaseError, open_database
+from reader.search import fold_for_index, parse_query
 
 __all__ = [
     "DatabaseError",
     "Headline",
     "Incoming",
+    "QuoteRow",
     "SaveResult",
     "Store",
     "StoredArticle",
@@ -62,6 +64,25 @@ class StoredArticle:
     article: Article
     read: bool
     starred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRow:
+    """One row of the quotes view: the quote, who said it, and where."""
+
+    article_id: int
+    seq: int  # the quote's index in its article's quotes
+    text: str
+    speaker: str | None
+    part: str
+    block: int | None
+    headline: str
+    published: str | None
+    sort_key: str
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.sort_key, self.article_id, self.seq)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,11 +234,10 @@ class Store:
 
     def mark_all_read(self, view: Filter = Filter(), read: bool = True) -> list[int]:
         """Mark every article of ``view`` read (or unread); returns the ids that changed."""
-        select, params = self._select(view, columns="a.id")
+        plan = self._plan(view)
         with self.transaction() as conn:
-            changed = [
-                row[0] for row in conn.execute(f"{select} AND a.read = ?", (*params, int(not read)))
-            ]
+            sql = f"{plan.select('a.id')} AND a.read = ?"
+            changed = [row[0] for row in conn.execute(sql, (*plan.params, int(not read)))]
             for chunk in _chunks(changed):
                 conn.execute(
                     f"UPDATE articles SET read = ? WHERE id IN ({','.join('?' * len(chunk))})",
@@ -247,52 +267,49 @@ class Store:
             found.append(row)
         return found
 
-    def _select(self, view: Filter, columns: str = _HEADLINE_COLUMNS) -> tuple[str, list]:
-        """``SELECT columns FROM ... WHERE ...`` for a view, ending in a WHERE clause to extend.
+    def _plan(self, view: Filter) -> _Plan:
+        """How to read a view: which index drives the scan, and its keyset columns.
 
-        With tags, the rarest tag drives the scan along its ``article_tags`` key,
-        and the other tags are checked by index lookups.
+        A search is driven by the FTS index in rowid order; with tags, the rarest
+        tag drives the scan along its ``article_tags`` key; otherwise the date index.
+        Everything else is checked by index lookups on the rows found.
         """
         tags = self._tag_ids(view)
+        query = parse_query(view.query) if view.query else None
+        if tags is None or (query is not None and query.fts is None):
+            return _Plan("FROM articles AS a", ["0"], [], ("a.sort_key", "a.id"))
+        where: list[str] = []
         params: list = []
-        if tags is None:  # a tag nobody carries: the view is empty
-            return (
-                f"SELECT {columns} FROM article_tags AS t0"
-                " JOIN articles AS a ON a.id = t0.article_id WHERE 0"
-            ), params
-        if not tags:
-            where = ["1"]
+        if query is not None:
+            source = "FROM articles_fts AS f JOIN articles AS a ON a.id = f.rowid"
+            where.append("articles_fts MATCH ?")
+            params.append(query.fts)
+            keys: tuple[str, ...] = ("f.rowid",)
+            checked = tags
+        elif tags:
+            tags = sorted(tags, key=lambda t: t[2] if view.unread_only else t[1])
+            source = "FROM article_tags AS t0 JOIN articles AS a ON a.id = t0.article_id"
+            where.append("t0.tag_id = ?")
+            params.append(tags[0][0])
             if view.unread_only:
-                where.append("a.read = 0")
-            if view.starred_only:
-                where.append("a.starred = 1")
-            return f"SELECT {columns} FROM articles AS a WHERE {' AND '.join(where)}", params
-        tags = sorted(tags, key=lambda t: t[2] if view.unread_only else t[1])
-        where = ["t0.tag_id = ?"]
-        params.append(tags[0][0])
-        if view.unread_only:
-            where.append("t0.read = 0")
+                where.append("t0.read = 0")
+            keys = ("t0.sort_key", "t0.article_id")
+            checked = tags[1:]
+        else:
+            source = "FROM articles AS a"
+            keys = ("a.sort_key", "a.id")
+            checked = []
+        if view.unread_only and not (tags and query is None):
+            where.append("a.read = 0")
         if view.starred_only:
             where.append("a.starred = 1")
-        for tag in tags[1:]:
+        for tag in checked:
             where.append(
                 "EXISTS (SELECT 1 FROM article_tags AS x"
-                " WHERE x.article_id = t0.article_id AND x.tag_id = ?)"
+                " WHERE x.article_id = a.id AND x.tag_id = ?)"
             )
             params.append(tag[0])
-        sql = (
-            f"SELECT {columns} FROM article_tags AS t0"
-            f" JOIN articles AS a ON a.id = t0.article_id WHERE {' AND '.join(where)}"
-        )
-        return sql, params
-
-    @staticmethod
-    def _order(view: Filter, descending: bool = True) -> tuple[str, str]:
-        """The key columns and ORDER BY for a view (the tag table's copy when scanning it)."""
-        prefix = "t0.sort_key, t0.article_id" if view.tags else "a.sort_key, a.id"
-        direction = "DESC" if descending else "ASC"
-        first, second = prefix.split(", ")
-        return prefix, f"ORDER BY {first} {direction}, {second} {direction}"
+        return _Plan(source, where or ["1"], params, keys, query is not None and view.relevance)
 
     def page(
         self,
@@ -302,36 +319,43 @@ class Store:
         before: tuple[str, int] | None = None,
         limit: int = 200,
     ) -> list[Headline]:
-        """Up to ``limit`` rows newest first, strictly after (older than) or before a key."""
-        select, params = self._select(view)
-        keys, order = self._order(view, descending=before is None)
+        """Up to ``limit`` rows in view order, strictly after or before a row's key.
+
+        A relevance-ordered search has no keyset: there, ``after``/``before`` are
+        refused (use ``page_at``).
+        """
+        plan = self._plan(view)
+        if plan.ranked and (after or before):
+            raise ValueError("a relevance-ordered view is read by offset (page_at)")
+        sql, params = plan.select(_HEADLINE_COLUMNS), list(plan.params)
         if after is not None:
-            select += f" AND ({keys}) < (?, ?)"
-            params += list(after)
+            sql += f" AND {plan.compare('<')}"
+            params += plan.key_params(after)
         elif before is not None:
-            select += f" AND ({keys}) > (?, ?)"
-            params += list(before)
-        rows = self.conn.execute(f"{select} {order} LIMIT ?", (*params, limit)).fetchall()
+            sql += f" AND {plan.compare('>')}"
+            params += plan.key_params(before)
+        order = plan.order(descending=before is None)
+        rows = self.conn.execute(f"{sql} {order} LIMIT ?", (*params, limit)).fetchall()
         if before is not None:
             rows.reverse()
         return [_headline(row) for row in rows]
 
     def page_at(self, view: Filter, offset: int, limit: int = 200) -> list[Headline]:
         """Rows from position ``offset`` (for a jump into the middle, as a scrollbar drag does)."""
-        if offset <= 0:
-            return self.page(view, limit=limit)
-        select, params = self._select(view)
-        _, order = self._order(view)
+        plan = self._plan(view)
         rows = self.conn.execute(
-            f"{select} {order} LIMIT ? OFFSET ?", (*params, limit, offset)
+            f"{plan.select(_HEADLINE_COLUMNS)} {plan.order()} LIMIT ? OFFSET ?",
+            (*plan.params, limit, max(0, offset)),
         ).fetchall()
         return [_headline(row) for row in rows]
 
     def last_page(self, view: Filter, limit: int = 200) -> list[Headline]:
-        """The oldest ``limit`` rows, still newest first (for ``G``)."""
-        select, params = self._select(view)
-        _, order = self._order(view, descending=False)
-        rows = self.conn.execute(f"{select} {order} LIMIT ?", (*params, limit)).fetchall()
+        """The last ``limit`` rows, still in view order (for ``G``)."""
+        plan = self._plan(view)
+        rows = self.conn.execute(
+            f"{plan.select(_HEADLINE_COLUMNS)} {plan.order(descending=False)} LIMIT ?",
+            (*plan.params, limit),
+        ).fetchall()
         rows.reverse()
         return [_headline(row) for row in rows]
 
@@ -348,31 +372,38 @@ class Store:
 
     def position(self, view: Filter, key: tuple[str, int]) -> int:
         """How many rows of ``view`` come before ``key`` (its index if it is in the view)."""
-        select, params = self._select(view, columns="count(*)")
-        keys, _ = self._order(view)
-        return self.conn.execute(f"{select} AND ({keys}) > (?, ?)", (*params, *key)).fetchone()[0]
+        plan = self._plan(view)
+        if plan.ranked:
+            raise ValueError("a relevance-ordered view has no keyset position")
+        sql = f"{plan.select('count(*)')} AND {plan.compare('>')}"
+        return self.conn.execute(sql, (*plan.params, *plan.key_params(key))).fetchone()[0]
 
     def contains(self, view: Filter, article_id: int) -> bool:
-        select, params = self._select(view, columns="1")
-        return (
-            self.conn.execute(f"{select} AND a.id = ? LIMIT 1", (*params, article_id)).fetchone()
-            is not None
-        )
+        plan = self._plan(view)
+        sql = f"{plan.select('1')} AND a.id = ? LIMIT 1"
+        return self.conn.execute(sql, (*plan.params, article_id)).fetchone() is not None
 
     def count(self, view: Filter = Filter()) -> int:
         """Rows in a view, from the counters where one answers it, else an index scan."""
-        if not view.tags and not view.starred_only:
-            name = "unread" if view.unread_only else "articles"
-            return self._counter(name)
-        if not view.tags and not view.unread_only:
+        if view.query:
+            query = parse_query(view.query)
+            if query.fts is None:
+                return 0
+            if not (view.tags or view.unread_only or view.starred_only):
+                return self.conn.execute(
+                    "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (query.fts,)
+                ).fetchone()[0]
+        elif not view.tags and not view.starred_only:
+            return self._counter("unread" if view.unread_only else "articles")
+        elif not view.tags and not view.unread_only:
             return self._counter("starred")
-        if len(view.tag_keys) == 1 and not view.starred_only:
+        elif len(view.tag_keys) == 1 and not view.starred_only:
             tags = self._tag_ids(view)
             if tags is None:
                 return 0
             return tags[0][2] if view.unread_only else tags[0][1]
-        select, params = self._select(view, columns="count(*)")
-        return self.conn.execute(select, params).fetchone()[0]
+        plan = self._plan(view)
+        return self.conn.execute(plan.select("count(*)"), plan.params).fetchone()[0]
 
     def _counter(self, name: str) -> int:
         return self.conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()[0]
@@ -427,6 +458,61 @@ class Store:
         )
         return StoredArticle(row[0], article, bool(row[9]), bool(row[10]))
 
+    # ---- quotes -------------------------------------------------------------------
+
+    def quotes(
+        self,
+        view: Filter = Filter(),
+        *,
+        speaker: str | None = None,
+        after: tuple[str, int, int] | None = None,
+        offset: int = 0,
+        limit: int = 200,
+    ) -> list[QuoteRow]:
+        """Quotes of the articles of ``view``, newest article first, in reading order within one.
+
+        ``after`` is the ``key`` of the last row of the previous page (keyset);
+        ``offset`` jumps into the middle. ``speaker`` keeps one person's quotes.
+        """
+        plan = self._plan(replace(view, relevance=False))
+        sql = (
+            f"SELECT q.article_id, q.seq, q.text, q.speaker, q.part, q.block, a.headline,"
+            f" a.published, a.sort_key {plan.source} JOIN quotes AS q ON q.article_id = a.id"
+            f" WHERE {' AND '.join(plan.where)}"
+        )
+        params = list(plan.params)
+        if speaker is not None:
+            sql += " AND q.speaker = ?"
+            params.append(speaker)
+        if after is not None:
+            sql += (
+                " AND (a.sort_key < ? OR (a.sort_key = ?"
+                " AND (a.id < ? OR (a.id = ? AND q.seq > ?))))"
+            )
+            params += [after[0], after[0], after[1], after[1], after[2]]
+        sql += " ORDER BY a.sort_key DESC, a.id DESC, q.seq ASC LIMIT ? OFFSET ?"
+        rows = self.conn.execute(sql, (*params, limit, max(0, offset))).fetchall()
+        return [QuoteRow(*row) for row in rows]
+
+    def count_quotes(self, view: Filter = Filter(), *, speaker: str | None = None) -> int:
+        plan = self._plan(replace(view, relevance=False))
+        sql = (
+            f"SELECT count(*) {plan.source} JOIN quotes AS q ON q.article_id = a.id"
+            f" WHERE {' AND '.join(plan.where)}"
+        )
+        params = list(plan.params)
+        if speaker is not None:
+            sql += " AND q.speaker = ?"
+            params.append(speaker)
+        return self.conn.execute(sql, params).fetchone()[0]
+
+    def speakers(self) -> list[tuple[str, int]]:
+        """Everyone quoted by name, with how many quotes, most quoted first."""
+        return self.conn.execute(
+            "SELECT speaker, count(*) FROM quotes WHERE speaker IS NOT NULL"
+            " GROUP BY speaker ORDER BY count(*) DESC, speaker"
+        ).fetchall()
+
     def articles(self, view: Filter = Filter(), batch: int = 500) -> Iterator[StoredArticle]:
         """Every article of a view, newest first, read page by page."""
         after = None
@@ -439,6 +525,36 @@ class Store:
             if len(rows) < batch:
                 return
             after = rows[-1].key
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A view as SQL: ``FROM``, ``WHERE`` terms with their parameters, and the keyset."""
+
+    source: str
+    where: list[str]
+    params: list
+    keys: tuple[str, ...]  # keyset columns; the view lists them in descending order
+    ranked: bool = False  # relevance order (bm25): read by offset only
+
+    def select(self, columns: str) -> str:
+        return f"SELECT {columns} {self.source} WHERE {' AND '.join(self.where)}"
+
+    def order(self, descending: bool = True) -> str:
+        if self.ranked:
+            return "ORDER BY f.rank, f.rowid" if descending else "ORDER BY f.rank DESC, f.rowid"
+        direction = " DESC" if descending else " ASC"
+        return "ORDER BY " + ", ".join(key + direction for key in self.keys)
+
+    def compare(self, operator: str) -> str:
+        if len(self.keys) == 1:
+            return f"{self.keys[0]} {operator} ?"
+        marks = ", ".join("?" * len(self.keys))
+        return f"({', '.join(self.keys)}) {operator} ({marks})"
+
+    def key_params(self, key: tuple[str, int]) -> list:
+        """A row's ``(sort_key, id)`` as this plan's keyset (the id alone for a search)."""
+        return list(key[-len(self.keys) :])
 
 
 def _headline(row: tuple) -> Headline:
@@ -566,8 +682,15 @@ class _Batch:
                 )
             # Must equal what the article_search view gives, or a later delete misses terms.
             body = "\n".join(b.text for b in article.body) if article.body else None
+            tags = "\n".join(names) or None
             fts_rows.append(
-                (article_id, article.headline, article.lede, body, "\n".join(names) or None)
+                (
+                    article_id,
+                    fold_for_index(article.headline),
+                    fold_for_index(article.lede),
+                    fold_for_index(body) if body else None,
+                    fold_for_index(tags) if tags else None,
+                )
             )
         self.conn.executemany(
             "INSERT INTO article_tags (tag_id, sort_key, article_id, position, read)"

@@ -266,3 +266,38 @@ def test_ctrl_c_during_import_exits_130_with_whole_batches(run, monkeypatch, tmp
     assert "interrupted" in result.stderr
     monkeypatch.undo()
     assert json.loads(run("list", "--json").stdout) == []  # the open batch was rolled back
+
+
+def test_search_command(run, imported):
+    rows = json.loads(run("search", "kreml", "--json").stdout)
+    assert [r["headline"][:7] for r in rows] == ["Kremlin"]
+    result = run("search", "port", "--tag", "Harbour Strike", "--limit", "3")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 3
+    assert result.stderr.strip().endswith("found")
+    assert run("search", "port", "--relevance", "--json").exit_code == 0
+    bad = run("search", "--", "-kremlin")  # after --, a leading - is part of the query
+    assert bad.exit_code == 1
+    assert bad.stderr == "reader: nothing to search: add a word to look for: '-' only excludes\n"
+    assert run("search", 'NEAR( "').exit_code == 0
+
+
+def test_quotes_store_api(imported, db_path):
+    from reader.store import Store
+
+    with Store(db_path) as store:
+        rows = store.quotes(limit=10)
+        assert len(rows) == 10
+        following = store.quotes(after=rows[4].key, limit=5)
+        assert [(r.article_id, r.seq) for r in following] == [
+            (r.article_id, r.seq) for r in rows[5:]
+        ]
+        peskov = store.quotes(speaker="Dmitry Peskov")
+        assert [q.text[:12] for q in peskov] == [
+            "This is a ra",
+            "Since we are",
+            "We know what",
+            "Every compan",
+        ]
+        assert store.count_quotes(speaker="Dmitry Peskov") == 4
+        assert ("Dmitry Peskov", 4) in store.speakers()
+        assert store.count_quotes() == sum(1 for _ in store.quotes(limit=10_000))

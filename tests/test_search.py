@@ -1,0 +1,238 @@
+"""Search: the query syntax, folding, combination with filters, and hostile input."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reader.article import Article, Block
+from reader.filters import Filter
+from reader.search import match_spans, parse_query
+from reader.store import Store
+
+ARTICLES = [
+    Article(
+        "Kremlin says talks go on", "2025-05-01T10:00", "AA", lede="Moscow spoke.", tags=("Russia",)
+    ),
+    Article(
+        "Café owners in Zürich protest",
+        "2025-05-02T10:00",
+        "AA",
+        lede="Prices rise step by step.",
+        tags=("Economy",),
+    ),
+    Article(
+        "İstanbul hosts the summit",
+        "2025-05-03T10:00",
+        "BB",
+        body=(Block("paragraph", "Delegates met in Diyarbakır too."),),
+        tags=("Turkey",),
+    ),
+    Article(
+        "Kyiv's mayor speaks",
+        "2025-05-04T10:00",
+        "BB",
+        body=(Block("paragraph", "The minister said step by step reforms work."),),
+        tags=("Ukraine", "Economy"),
+    ),
+    Article(
+        "Markets calm",
+        "2025-05-05T10:00",
+        "CC",
+        lede="Step forward, then a step back.",
+        tags=("Economy",),
+    ),
+]
+
+
+@pytest.fixture
+def searchable(store: Store) -> Store:
+    store.save(ARTICLES)
+    return store
+
+
+def found(store: Store, query: str, **view) -> list[str]:
+    rows = store.page(Filter(query=query, **view), limit=50)
+    assert store.count(Filter(query=query, **view)) == len(rows)
+    return [r.headline for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("kreml", ["Kremlin says talks go on"]),  # prefix
+        ("KREMLIN", ["Kremlin says talks go on"]),  # case
+        ("cafe", ["Café owners in Zürich protest"]),  # diacritics
+        ("zurich", ["Café owners in Zürich protest"]),
+        ("istanbul", ["İstanbul hosts the summit"]),  # Turkish dotted capital I
+        ("diyarbakir", ["İstanbul hosts the summit"]),  # Turkish dotless i
+        ("Diyarbakır", ["İstanbul hosts the summit"]),
+        ("kyiv", ["Kyiv's mayor speaks"]),
+        ('"step by step"', ["Kyiv's mayor speaks", "Café owners in Zürich protest"]),  # phrase
+        ("step -minister", ["Markets calm", "Café owners in Zürich protest"]),  # exclusion
+        ('step -"step by step"', ["Markets calm"]),
+        ("ukraine", ["Kyiv's mayor speaks"]),  # tags are searched too
+        ("economy step", ["Markets calm", "Kyiv's mayor speaks", "Café owners in Zürich protest"]),
+    ],
+)
+def test_query_forms(searchable, query, expected):
+    assert found(searchable, query) == expected
+
+
+def test_search_combines_with_tags_and_unread(searchable):
+    assert found(searchable, "step", tags=("economy",)) == [
+        "Markets calm",
+        "Kyiv's mayor speaks",
+        "Café owners in Zürich protest",
+    ]
+    assert found(searchable, "step", tags=("economy", "ukraine")) == ["Kyiv's mayor speaks"]
+    markets = searchable.page(Filter(query="markets"))[0].id
+    searchable.mark_read([markets])
+    assert found(searchable, "step", tags=("economy",), unread_only=True) == [
+        "Kyiv's mayor speaks",
+        "Café owners in Zürich protest",
+    ]
+
+
+def test_search_pages_by_keyset_and_offset(store):
+    store.save(
+        [
+            Article(
+                f"Report {i}", f"2025-01-01T{i // 60:02d}:{i % 60:02d}", "AA", lede="common word"
+            )
+            for i in range(120)
+        ]
+    )
+    view = Filter(query="common")
+    first = store.page(view, limit=50)
+    second = store.page(view, after=first[-1].key, limit=50)
+    assert len({r.id for r in first + second}) == 100
+    assert [r.id for r in store.page(view, before=second[0].key, limit=3)] == [
+        r.id for r in first[-3:]
+    ]
+    assert [r.id for r in store.page_at(view, 50, 5)] == [r.id for r in second[:5]]
+    assert store.position(view, second[0].key) == 50
+    assert store.last_page(view, 3)[-1].headline == "Report 0"
+
+
+def test_relevance_order(searchable):
+    view = Filter(query="step", relevance=True)
+    rows = searchable.page_at(view, 0, 10)
+    assert rows[0].headline == "Markets calm"  # "step" twice in a short lede ranks first
+    assert searchable.count(view) == 3
+    with pytest.raises(ValueError):
+        searchable.page(view, after=rows[0].key)
+
+
+def test_updates_and_marks_keep_search_in_step(searchable):
+    edited = dataclasses.replace(ARTICLES[0], lede="Moscow said nothing new.")
+    searchable.save([edited])
+    assert found(searchable, "spoke") == []
+    assert found(searchable, "nothing") == ["Kremlin says talks go on"]
+    assert searchable.mark_all_read(Filter(query="kremlin")) == [
+        searchable.page(Filter(query="kremlin"))[0].id
+    ]
+
+
+HOSTILE = [
+    '"',
+    "NEAR(",
+    "a OR",
+    "*",
+    "title:x",
+    "'); DROP TABLE articles;--",
+    "%_",
+    "AND",
+    "NOT",
+    "(",
+    ")",
+    "^",
+    "-",
+    "--",
+    '""',
+    "x" * 1000,
+    "\x00\x1b[2J\u202e",
+    "a:b:c",
+    '"a" "b',
+    "+",
+    "{",
+    "col:",
+    "NEAR(a b, 3)",
+    "-kremlin",
+    "   ",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_never_raise(searchable, query):
+    view = Filter(query=query)
+    searchable.count(view)
+    searchable.page(view)
+    searchable.page_at(Filter(query=query, relevance=True), 0)
+    assert searchable.count(Filter()) == 5  # and nothing was dropped
+
+
+def test_a_query_that_cannot_mean_anything_says_why():
+    assert parse_query("-kremlin").problem == "add a word to look for: '-' only excludes"
+    assert parse_query("%_*").problem == "no letters or digits to look for"
+    assert parse_query("").problem is None
+    assert parse_query("kreml").problem is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_is_a_valid_query(text):
+    import sqlite3
+
+    query = parse_query(text)
+    if query.fts is None:
+        return
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE f USING fts5(t, tokenize='unicode61 remove_diacritics 2')")
+    conn.execute("INSERT INTO f VALUES ('some text')")
+    conn.execute("SELECT * FROM f WHERE f MATCH ?", (query.fts,)).fetchall()
+
+
+def test_match_spans_for_highlighting():
+    words = parse_query('kreml "step by" -moscow').highlight_words()
+    text = "Kremlin: step by step, not Moscow; KREMLINS"
+    assert [text[a:b] for a, b in match_spans(text, words)] == [
+        "Kremlin",
+        "step",
+        "by",
+        "step",
+        "KREMLINS",
+    ]
+    assert [
+        "İstanbul, Café"[a:b]
+        for a, b in match_spans("İstanbul, Café", parse_query("istanbul cafe").highlight_words())
+    ] == ["İstanbul", "Café"]
+
+
+def test_a_version_1_database_is_migrated_and_searchable(tmp_path):
+    import sqlite3
+
+    from reader.schema import APPLICATION_ID, MIGRATIONS, _statements
+
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in _statements(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO articles (id, identity, headline, sort_key, body, content_hash, imported_at)"
+        " VALUES (1, 'x', 'Diyarbakır market reopens', '2025-01-01T00:00:00', '[]', 'h', 'now')"
+    )
+    conn.execute(
+        "INSERT INTO articles_fts (rowid, headline, lede)"
+        " VALUES (1, 'Diyarbakır market reopens', '')"
+    )
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    with Store(path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert [r.id for r in store.page(Filter(query="diyarbakir"))] == [1]
+        store.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
