@@ -22,9 +22,12 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.timer import Timer
+from textual.widgets import Input, Static
+from textual.worker import get_current_worker
 
 from reader.filters import Filter
+from reader.search import parse_query
 from reader.store import Headline, Store, TagCount
 from widgets.article_view import ArticleView
 from widgets.headline_list import PAGE, HeadlineList, ViewData
@@ -38,6 +41,7 @@ from widgets.messages import (
 )
 
 NARROW_WIDTH = 100
+SEARCH_DEBOUNCE = 0.15  # seconds of quiet typing before a search runs
 WATCH_SECONDS = 2.0
 
 WELCOME = """\
@@ -87,6 +91,8 @@ class ReaderApp(App[None]):
         Binding("n", "next_unread", "Next unread", id="app.next-unread"),
         Binding("N", "previous_unread", "Prev unread", id="app.previous-unread", show=False),
         Binding("u", "toggle_unread", "Unread only", id="app.unread-only"),
+        Binding("slash", "search", "Search", id="app.search", key_display="/"),
+        Binding("o", "toggle_order", "Relevance/newest", id="app.order"),
         Binding("t", "pick_tags", "Tags", id="app.tags"),
         Binding("T", "clear_tags", "Clear tags", id="app.clear-tags"),
         Binding("A", "mark_all_read", "All read", id="app.all-read"),
@@ -107,6 +113,9 @@ class ReaderApp(App[None]):
         self.total_articles = 0
         self.current_id: int | None = None
         self._article_pending = False
+        self._wanted_view = self.view  # the last view asked for: older results are dropped
+        self._before_search: tuple[Filter, int | None] | None = None
+        self._search_timer: Timer | None = None
         self._undo: list[dict[int, bool]] = []  # read states to put back, newest last
         self._watch = watch
         self._data_version = self.store.data_version()
@@ -136,6 +145,10 @@ class ReaderApp(App[None]):
         yield Static(id="view-title")
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
+                yield Input(
+                    placeholder='search: words, "a phrase", -exclude  (enter: to the list)',
+                    id="search",
+                )
                 yield Static(id="active-tags")
                 yield HeadlineList(self.store, self.thread_store, id="headlines")
             yield ArticleView(id="article")
@@ -170,10 +183,12 @@ class ReaderApp(App[None]):
         self.screen.set_class(width < NARROW_WIDTH, "-narrow")
 
     def _update_header(self) -> None:
-        title = Content.assemble(
-            (f" {self.view.describe()} ", "bold"),
-            (f" {self.headlines.total:,} shown / {self.view_unread:,} unread", "dim"),
-        )
+        problem = parse_query(self.view.query).problem if self.view.query else None
+        if problem:
+            counts = (f" {problem}", "italic")
+        else:
+            counts = (f" {self.headlines.total:,} shown / {self.view_unread:,} unread", "dim")
+        title = Content.assemble((f" {self.view.describe()} ", "bold"), counts)
         self.query_one("#view-title", Static).update(title)
         chips = self.query_one("#active-tags", Static)
         chips.display = bool(self.view.tags)
@@ -189,18 +204,23 @@ class ReaderApp(App[None]):
 
     def load_view(self, view: Filter, *, keep_id: int | None = None) -> None:
         """Show ``view``, keeping the cursor on ``keep_id`` when it is still in it."""
+        self._wanted_view = view
         self._load_view_worker(view, keep_id, self.headlines.cursor)
 
     @work(thread=True, exclusive=True, group="view")
     def _load_view_worker(self, view: Filter, keep_id: int | None, fallback: int) -> None:
         data, unread, total = compute_view(self.thread_store(), view, keep_id, fallback)
-        self.post_message(ViewLoaded(data, unread, total))
+        if not get_current_worker().is_cancelled:
+            self.post_message(ViewLoaded(data, unread, total))
 
     def on_view_loaded(self, message: ViewLoaded) -> None:
+        if message.data.view != self._wanted_view:
+            return  # a newer view was asked for while this one was computed
         self._show_view(message.data, message.unread, message.total_articles)
 
     def _show_view(self, data: ViewData, unread: int, total_articles: int) -> None:
-        self.view = data.view
+        self.view = self._wanted_view = data.view
+        self.article_view.highlight(self._highlight_words())
         self.view_unread = unread
         self.total_articles = total_articles
         empty = total_articles == 0
@@ -249,6 +269,8 @@ class ReaderApp(App[None]):
             self.headlines.focus()
         elif self.article_view.has_focus:
             self.headlines.focus()
+        elif self._before_search is not None:
+            self._end_search()
 
     def action_next_unread(self) -> None:
         self._go_to_unread(forward=True)
@@ -371,7 +393,64 @@ class ReaderApp(App[None]):
             return bool(self._undo)
         if action == "clear_tags":
             return bool(self.view.tags)
+        if action == "toggle_order":
+            return bool(self.view.query)
         return True
+
+    # ---- search ------------------------------------------------------------------------
+
+    @property
+    def search_input(self) -> Input:
+        return self.query_one("#search", Input)
+
+    def action_search(self) -> None:
+        """Open (or return to) the search field above the list."""
+        if self._before_search is None:
+            self._before_search = (self.view, self.current_id)
+            self.search_input.value = ""
+        self.search_input.display = True
+        self.search_input.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        # Debounced: a query runs once typing pauses, in a worker that replaces the last.
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._run_search)
+
+    def _run_search(self) -> None:
+        self._search_timer = None
+        text = self.search_input.value.strip()
+        if text != self.view.query:
+            self.load_view(self.view.searching(text), keep_id=self.current_id)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            if self._search_timer is not None:
+                self._search_timer.stop()
+                self._run_search()
+            self.headlines.focus()
+
+    def _end_search(self) -> None:
+        """Close the search and go back to the view and article from before it."""
+        view, article_id = self._before_search or (self.view.searching(""), self.current_id)
+        self._before_search = None
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        self.search_input.display = False
+        self.headlines.focus()
+        # Filters changed during the search (tags, unread) are kept; only the words go.
+        restored = replace(self.view, query="", relevance=False)
+        self.load_view(restored if restored != self.view else view, keep_id=article_id)
+
+    def action_toggle_order(self) -> None:
+        if self.view.query:
+            self.load_view(replace(self.view, relevance=not self.view.relevance))
+
+    def _highlight_words(self) -> tuple[tuple[str, bool], ...]:
+        return parse_query(self.view.query).highlight_words() if self.view.query else ()
 
     # ---- filters -----------------------------------------------------------------------
 
@@ -453,7 +532,10 @@ def compute_view(
     if total == 0:
         return ViewData(view, 0, 0, [], 0), unread, total_articles
     keep = store.headline(keep_id) if keep_id is not None else None
-    if keep is not None and store.contains(view, keep.id):
+    ranked = bool(view.query) and view.relevance  # no keyset: start at the best match
+    if ranked:
+        fallback = 0
+    elif keep is not None and store.contains(view, keep.id):
         index = store.position(view, keep.key)
         before = store.page(view, before=keep.key, limit=PAGE // 2)
         after = store.page(view, after=keep.key, limit=PAGE // 2)

@@ -31,6 +31,7 @@ from textual.style import Style
 from textual.worker import get_current_worker
 
 from reader.article import Article, Quote
+from reader.search import match_spans
 from reader.store import StoredArticle
 from widgets.messages import ArticleEndReached, TagChosen
 
@@ -59,6 +60,7 @@ _SPEAKER = "article-view--speaker"
 _CHIP = "article-view--chip"
 _CHIP_CURSOR = "article-view--chip-cursor"
 _HINT_STYLE = "article-view--hint"
+_MATCH = "article-view--match"
 
 
 class ChipArea(NamedTuple):
@@ -390,6 +392,7 @@ class ArticleView(ScrollView, can_focus=True):
         "article-view--chip",
         "article-view--chip-cursor",
         "article-view--hint",
+        "article-view--match",
     }
 
     DEFAULT_CSS = """
@@ -461,6 +464,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._chip: int | None = None
         self._pending_quote: int | None = None
         self._strips: LRUCache[int, Strip] = LRUCache(1024)
+        self._highlight: tuple[tuple[str, bool], ...] = ()
         self.show(stored)
 
     # ---- public -----------------------------------------------------------------
@@ -520,6 +524,13 @@ class ArticleView(ScrollView, can_focus=True):
             self.scroll_to(0, 0, animate=False, immediate=True)
             self._ensure_layout(keep_top=False)
             self.refresh_bindings()
+
+    def highlight(self, words: tuple[tuple[str, bool], ...]) -> None:
+        """Mark the words a search matched (``Query.highlight_words()``; empty: none)."""
+        if words != self._highlight:
+            self._highlight = words
+            self._strips.clear()
+            self.refresh()
 
     def scroll_to_quote(self, index: int) -> None:
         """Scroll so that quote ``index`` (of ``Article.quotes``) is near the top.
@@ -671,6 +682,9 @@ class ArticleView(ScrollView, can_focus=True):
         content, indent = self._line_content(line)
         if not content:
             return Strip.blank(width, base_rich)
+        if self._highlight:
+            matches = match_spans(content.plain, self._highlight)
+            content = content.add_spans([Span(start, end, _MATCH) for start, end in matches])
         segments = [Segment(" " * (_PAD + indent), base_rich)]
         segments.extend(
             Segment(text, style.rich_style)

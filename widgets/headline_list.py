@@ -15,6 +15,7 @@ from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual import events, work
 from textual.binding import Binding
 from textual.cache import LRUCache
@@ -25,6 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.filters import Filter
+from reader.search import match_spans, parse_query
 from reader.store import Headline, Store
 from widgets.messages import ArticleHighlighted, ArticleOpened
 
@@ -69,6 +71,7 @@ class HeadlineList(ScrollView, can_focus=True):
         "headline-list--meta",
         "headline-list--star",
         "headline-list--placeholder",
+        "headline-list--match",
     }
 
     BINDINGS = [
@@ -113,6 +116,7 @@ class HeadlineList(ScrollView, can_focus=True):
         self._generation = 0
         self._pending: set[int] = set()
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._highlight: tuple[tuple[str, bool], ...] = ()
         self.empty_message = "No articles in this view."
 
     # ---- data ----------------------------------------------------------------------
@@ -122,6 +126,7 @@ class HeadlineList(ScrollView, can_focus=True):
         self._generation += 1
         self._pending.clear()
         self.view = data.view
+        self._highlight = parse_query(data.view.query).highlight_words() if data.view.query else ()
         self.total = data.total
         self._rows = {}
         self._index_of = {}
@@ -190,7 +195,9 @@ class HeadlineList(ScrollView, can_focus=True):
         if row is not None or not 0 <= index < self.total:
             return row
         rows = self._rows
-        if index - 1 in rows:
+        if self.view.query and self.view.relevance:
+            pass  # ranked by relevance: no keyset, every page is read by offset in a worker
+        elif index - 1 in rows:
             fetched = self.store.page(self.view, after=rows[index - 1].key, limit=PAGE)
             self._store_rows(index, fetched)
         elif index + 1 in rows:
@@ -201,7 +208,7 @@ class HeadlineList(ScrollView, can_focus=True):
         elif index >= self.total - PAGE:
             fetched = self.store.last_page(self.view, limit=PAGE)
             self._store_rows(self.total - len(fetched), fetched)
-        else:
+        if index not in rows:
             start = max(0, index - PAGE // 2)
             if start not in self._pending:
                 self._pending.add(start)
@@ -274,9 +281,23 @@ class HeadlineList(ScrollView, can_focus=True):
         return [
             Segment(" " if row.read else "●", base),
             Segment("★" if row.starred else " ", star_style),
-            Segment(" " + headline, base),
+            Segment(" ", base),
+            *self._matched(headline, base),
             Segment(meta, meta_style),
         ]
+
+    def _matched(self, text: str, style: Style) -> list[Segment]:
+        """``text`` as segments, the words a search matched in the match style."""
+        spans = match_spans(text, self._highlight) if self._highlight else []
+        if not spans:
+            return [Segment(text, style)]
+        match = style + self.get_component_rich_style("headline-list--match")
+        segments, position = [], 0
+        for start, end in spans:
+            segments += [Segment(text[position:start], style), Segment(text[start:end], match)]
+            position = end
+        segments.append(Segment(text[position:], style))
+        return segments
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

@@ -1,0 +1,109 @@
+"""Search in the reading screen: typing, highlights, filters combined, escape restoring."""
+
+from __future__ import annotations
+
+from reader.filters import Filter
+from reader.store import Store
+from widgets.app import SEARCH_DEBOUNCE, make_app
+from widgets.article_view import ArticleView
+from widgets.headline_list import HeadlineList
+
+WIDE = (140, 40)
+
+
+async def settle(app, pilot) -> None:
+    await pilot.pause(SEARCH_DEBOUNCE + 0.05)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def header(app) -> str:
+    return str(app.query_one("#view-title").render())
+
+
+async def test_typing_searches_and_highlights(demo_db):
+    with Store(demo_db) as store:
+        expected = [r.id for r in store.page(Filter(query="dock"), limit=100)]
+    assert expected
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("slash", *"dock")
+        await settle(app, pilot)
+        headlines = app.query_one(HeadlineList)
+        assert headlines.total == len(expected)
+        assert headlines.current.id == expected[0]
+        assert f"/dock  {len(expected)} shown" in header(app)
+        lines = [headlines.render_line(y) for y in range(headlines.total)]
+        with_word = [line for line in lines if "dock" in line.text.lower()]
+        assert with_word
+        for line in with_word:
+            matched = [s.text for s in line if s.style and s.style.underline]
+            assert matched and all(m.lower().startswith("dock") for m in matched)
+        await pilot.press("enter")  # to the list; the search stays
+        assert headlines.has_focus and app.view.query == "dock"
+        await pilot.press("enter")  # opens the article
+        await pilot.pause()
+        view = app.query_one(ArticleView)
+        lines = [view.render_line(y) for y in range(view.size.height)]
+        assert any(
+            s.style and s.style.underline and s.text.lower().startswith("dock")
+            for line in lines
+            for s in line
+        )
+
+
+async def test_escape_clears_the_search_and_restores_the_cursor(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("j", "j", "j", "j")
+        before = app.query_one(HeadlineList).current.id
+        await pilot.press("slash", *"kremlin")
+        await settle(app, pilot)
+        assert app.query_one(HeadlineList).total == 1
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.view == Filter()
+        assert app.query_one(HeadlineList).current.id == before
+        assert not app.query_one("#search").display
+
+
+async def test_search_combined_with_tags_and_unread(demo_db):
+    with Store(demo_db) as store:
+        tagged = store.page(Filter(tags=("Harbour Strike",), query="port"), limit=100)
+        store.mark_read([tagged[0].id])
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("t")
+        await settle(app, pilot)
+        await pilot.press(*"harbour str", "enter", "escape")
+        await settle(app, pilot)
+        await pilot.press("u")
+        await settle(app, pilot)
+        await pilot.press("slash", *"port")
+        await settle(app, pilot)
+        headlines = app.query_one(HeadlineList)
+        assert app.view == Filter(tags=("Harbour Strike",), unread_only=True, query="port")
+        assert headlines.total == len(tagged) - 1
+        assert "Unread · #Harbour Strike · /port" in header(app)
+
+
+async def test_relevance_toggle_and_hostile_text(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("slash", *"port strike", "enter")
+        await settle(app, pilot)
+        newest_first = app.query_one(HeadlineList).total
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert app.view.relevance
+        assert app.query_one(HeadlineList).total == newest_first
+        assert "by relevance" in header(app)
+        await pilot.press("slash")
+        for text in ['"', "NEAR(", "a OR", "[bold]x[/]", "-", "*"]:
+            app.query_one("#search").value = text
+            await settle(app, pilot)
+        app.query_one("#search").value = "-port"
+        await settle(app, pilot)
+        assert "add a word to look for" in header(app)
