@@ -271,6 +271,56 @@ def tags_command(ctx, db, as_json) -> None:
         click.echo(f"{tag.articles:>7} {tag.unread:>7} unread  #{tag.name}")
 
 
+@cli.command("quotes")
+@_db_option
+@click.option("--speaker", "-s", help="Only quotes by this speaker (exactly as stored).")
+@click.option(
+    "--tag", "-t", "tags", multiple=True, help="Only articles with this tag (repeat: all of them)."
+)
+@click.option("--unread", is_flag=True, help="Only quotes from unread articles.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_context
+def quotes_command(ctx, db, speaker, tags, unread, limit, as_json) -> None:
+    """List quotes with their speaker, headline and date, newest article first.
+
+    An unknown --speaker exits 1 and names the speakers it resembles.
+    """
+    store = _store(ctx, db)
+    rows = store.quotes(_tag_filter(tags, unread), speaker=speaker, limit=limit)
+    if not rows and speaker is not None:
+        # Only here (the rare miss) is every speaker counted; a known speaker with no
+        # quotes in this view is an empty result, not an error.
+        names = [name for name, _count in store.speakers()]
+        if speaker not in names:
+            wanted = speaker.casefold()
+            close = [n for n in names if wanted in n.casefold() or n.casefold() in wanted]
+            hint = f"; did you mean: {', '.join(close[:5])}?" if close else ""
+            _fail(ctx, f"no quotes by {speaker}{hint}")
+    if as_json:
+        keys = ("article_id", "headline", "published", "text", "speaker", "part", "block")
+        records = [{k: getattr(row, k) for k in keys} for row in rows]
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+
+    def clip(text: str, width: int) -> str:
+        text = " ".join(text.split())
+        if len(text) <= width:
+            return text
+        cut = text[: width - 1]
+        # Prefer to end on a word, unless that throws away most of the room.
+        head = cut.rsplit(" ", 1)[0] if " " in cut[width // 2 :] else cut
+        return head.rstrip(" ,;:") + "…"
+
+    who = [clip(row.speaker or "(unattributed)", 24) for row in rows]
+    column = max(map(len, who), default=0)
+    for row, name in zip(rows, who, strict=True):
+        quote = f"“{clip(row.text, 100)}”"
+        click.echo(
+            f"{_short_date(row.published)}  {name:<{column}}  {quote}  — {clip(row.headline, 60)}"
+        )
+
+
 @cli.command("show")
 @_db_option
 @click.argument("article_id", type=int)

@@ -107,3 +107,18 @@ async def test_relevance_toggle_and_hostile_text(demo_db):
         app.query_one("#search").value = "-port"
         await settle(app, pilot)
         assert "add a word to look for" in header(app)
+
+
+async def test_a_burst_of_keys_lands_in_the_search_field(demo_db):
+    """A terminal delivers "/dock" typed fast as one burst of key events."""
+    from textual import events
+
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        for key in ["slash", "d", "o", "c", "k"]:
+            app.post_message(events.Key(key, "/" if key == "slash" else key))
+        await settle(app, pilot)
+        assert app.query_one("#search").value == "dock"
+        assert app.view.query == "dock"
+        await pilot.press("slash", "x")  # in the field, / is just a character
+        assert app.query_one("#search").value == "dock/x"

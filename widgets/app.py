@@ -91,7 +91,10 @@ class ReaderApp(App[None]):
         Binding("n", "next_unread", "Next unread", id="app.next-unread"),
         Binding("N", "previous_unread", "Prev unread", id="app.previous-unread", show=False),
         Binding("u", "toggle_unread", "Unread only", id="app.unread-only"),
-        Binding("slash", "search", "Search", id="app.search", key_display="/"),
+        # A priority binding runs as the key arrives, so "/dock" typed in one burst
+        # lands in the field: a normal one would run only after the list had seen
+        # (and dropped) the letters that followed it.
+        Binding("slash", "search", "Search", id="app.search", key_display="/", priority=True),
         Binding("o", "toggle_order", "Relevance/newest", id="app.order"),
         Binding("t", "pick_tags", "Tags", id="app.tags"),
         Binding("T", "clear_tags", "Clear tags", id="app.clear-tags"),
@@ -168,7 +171,7 @@ class ReaderApp(App[None]):
         # The first view is answered by the counters and one index range: no worker needed.
         data, unread, total = compute_view(self.store, self.view, None, 0)
         self._show_view(data, unread, total)
-        self.headlines.focus()
+        _focus_now(self.headlines)
         self.call_after_refresh(_collect_garbage_again)
         if self._watch:
             self.set_interval(WATCH_SECONDS, self._check_for_changes)
@@ -258,7 +261,7 @@ class ReaderApp(App[None]):
         self._show_current_article()
         self._set_read(message.article_id, True)
         self.screen.add_class("-reading")
-        self.article_view.focus()
+        _focus_now(self.article_view)
 
     def on_article_end_reached(self, message: ArticleEndReached) -> None:
         self._go_to_unread(forward=True, open_it=True)
@@ -266,9 +269,9 @@ class ReaderApp(App[None]):
     def action_back(self) -> None:
         if self.screen.has_class("-reading"):
             self.screen.remove_class("-reading")
-            self.headlines.focus()
+            _focus_now(self.headlines)
         elif self.article_view.has_focus:
-            self.headlines.focus()
+            _focus_now(self.headlines)
         elif self._before_search is not None:
             self._end_search()
 
@@ -395,6 +398,8 @@ class ReaderApp(App[None]):
             return bool(self.view.tags)
         if action == "toggle_order":
             return bool(self.view.query)
+        if action == "search":  # "/" stays a character in any text field
+            return self.screen is self.screen_stack[0] and not isinstance(self.focused, Input)
         return True
 
     # ---- search ------------------------------------------------------------------------
@@ -409,7 +414,7 @@ class ReaderApp(App[None]):
             self._before_search = (self.view, self.current_id)
             self.search_input.value = ""
         self.search_input.display = True
-        self.search_input.focus()
+        _focus_now(self.search_input)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "search":
@@ -430,7 +435,7 @@ class ReaderApp(App[None]):
             if self._search_timer is not None:
                 self._search_timer.stop()
                 self._run_search()
-            self.headlines.focus()
+            _focus_now(self.headlines)
 
     def _end_search(self) -> None:
         """Close the search and go back to the view and article from before it."""
@@ -440,7 +445,7 @@ class ReaderApp(App[None]):
             self._search_timer.stop()
             self._search_timer = None
         self.search_input.display = False
-        self.headlines.focus()
+        _focus_now(self.headlines)
         # Filters changed during the search (tags, unread) are kept; only the words go.
         restored = replace(self.view, query="", relevance=False)
         self.load_view(restored if restored != self.view else view, keep_id=article_id)
@@ -509,6 +514,12 @@ class ReaderApp(App[None]):
                 f"{binding.description} ({key})",
                 partial(self.run_action, binding.action),
             )
+
+
+def _focus_now(widget) -> None:
+    """Focus at once: ``Widget.focus()`` waits a turn, and keys typed in that turn
+    (``/dock`` sent in one burst) would still go to the widget focused before."""
+    widget.screen.set_focus(widget)
 
 
 def _collect_garbage_again() -> None:
