@@ -595,11 +595,18 @@ class _Batch:
                 for row in conn.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk)
             )
 
-        new_rows: list[tuple[int, Incoming, str, str]] = []
+        # (id or None for a fresh one, item, identity, digest, sort key), in input order
+        new_rows: list[list] = []
         updates: list[tuple[int, Incoming, str, str]] = []
-        outcomes: list[tuple[str, int]] = []
+        outcomes: list[tuple[str, int | list]] = []
+        pending: dict[str, list] = {}  # new in this batch, by identity
         for ident, item in zip(identities, self.incoming, strict=True):
             digest = content_hash(item.article)
+            if ident in pending:  # the same article twice in one batch: the last one wins
+                row = pending[ident]
+                outcomes.append(("unchanged" if row[3] == digest else "updated", row))
+                row[1], row[3] = item, digest
+                continue
             if ident in known:
                 article_id, old_digest, old_key = known[ident]
                 if old_digest == digest:
@@ -610,26 +617,33 @@ class _Batch:
                 known[ident] = (article_id, digest, key)
                 outcomes.append(("updated", article_id))
                 continue
-            if item.id is not None and item.id > 0 and item.id not in taken:
-                article_id = item.id
-            else:
-                while next_id in taken:
-                    next_id += 1
-                article_id = next_id
-            taken.add(article_id)
-            next_id = max(next_id, article_id + 1)
+            wanted = item.id if item.id is not None and item.id > 0 else None
+            if wanted is not None and wanted in taken:
+                wanted = None
+            if wanted is not None:
+                taken.add(wanted)
             key = sort_key(item.article.published, self.now)
-            new_rows.append((article_id, item, digest, key))
-            known[ident] = (article_id, digest, key)
-            outcomes.append(("new", article_id))
+            row = [wanted, item, ident, digest, key]
+            new_rows.append(row)
+            pending[ident] = row
+            outcomes.append(("new", row))
 
         for article_id, item, digest, key in updates:
             self._update(article_id, item.article, digest, key)
-        # Oldest first, so that rowid order follows date order for the search index.
-        new_rows.sort(key=lambda row: (row[3], row[0]))
+        # Fresh ids in date order (oldest first): ids, and so search rowids, follow dates,
+        # and FTS5 never sees a rowid go down within a batch (that flushes its buffer).
+        next_id = max(next_id, max(taken, default=0) + 1)  # fresh ids come after every other
+        for row in sorted((r for r in new_rows if r[0] is None), key=lambda r: r[4]):
+            while next_id in taken:
+                next_id += 1
+            row[0] = next_id
+            taken.add(next_id)
+        new_rows.sort(key=lambda r: (r[4], r[0]))
         self._insert(new_rows)
         self.result.outcomes.extend(outcome for outcome, _ in outcomes)
-        self.result.ids.extend(article_id for _, article_id in outcomes)
+        self.result.ids.extend(
+            target[0] if isinstance(target, list) else target for _, target in outcomes
+        )
 
     def _load_tags(self) -> None:
         keys = list(dict.fromkeys(tag_key(t) for item in self.incoming for t in item.article.tags))
@@ -707,7 +721,7 @@ class _Batch:
             fts_rows,
         )
 
-    def _insert(self, rows: list[tuple[int, Incoming, str, str]]) -> None:
+    def _insert(self, rows: list[list]) -> None:
         if not rows:
             return
         self.conn.executemany(
@@ -717,7 +731,7 @@ class _Batch:
             [
                 (
                     article_id,
-                    identity(item.article),
+                    ident,
                     *self._article_values(item.article),
                     key,
                     digest,
@@ -725,11 +739,11 @@ class _Batch:
                     int(bool(item.starred)),
                     self.now,
                 )
-                for article_id, item, digest, key in rows
+                for article_id, item, ident, digest, key in rows
             ],
         )
         self._children(
-            [(article_id, item.article, key, bool(item.read)) for article_id, item, _, key in rows]
+            [(row_id, item.article, key, bool(item.read)) for row_id, item, _, _, key in rows]
         )
 
     def _update(self, article_id: int, article: Article, digest: str, key: str) -> None:

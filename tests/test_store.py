@@ -253,3 +253,18 @@ def test_read_only_store_reads_but_refuses_writes(db_path):
         assert store.count() == 1
         with pytest.raises(DatabaseError, match="read-only"):
             store.mark_read([1])
+
+
+def test_fresh_ids_follow_dates_whatever_the_input_order(store):
+    result = store.save([art(3), art(1), art(2)])
+    assert result.ids == [3, 1, 2]  # ids given in date order, reported in input order
+    assert [r.id for r in store.page()] == [3, 2, 1]
+
+
+def test_the_same_article_twice_in_one_batch(store):
+    edited = dataclasses.replace(art(1), lede="second version")
+    result = store.save([art(1), art(1), edited])
+    assert result.outcomes == ["new", "unchanged", "updated"]
+    assert result.ids == [1, 1, 1]
+    assert store.count() == 1
+    assert store.article(1).article.lede == "second version"
