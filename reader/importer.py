@@ -8,7 +8,10 @@ import leaves every article either wholly saved or absent.
 from __future__ import annotations
 
 import json
+import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -127,6 +130,46 @@ def read_source(
             yield name, error
 
 
+PARALLEL_CHUNK = 100  # files a parser process reads per task
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C is the writer's to handle: a parser process just goes away with the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _read_chunk(sources: list[Source]) -> list[tuple[str, Incoming | ParseError]]:
+    return [found for source in sources for found in read_source(source)]
+
+
+def _parsed(
+    sources: list[Source], stdin: BinaryIO | None, progress: Callable[[int], None] | None
+) -> Iterator[tuple[str, Incoming | ParseError]]:
+    """Every article of ``sources`` in order; files are parsed in a second process when
+    there are many (parsing is most of an import, and the writer has the other core)."""
+    files = [s for s in sources if s.path is not None]
+    parallel = len(files) >= 2 * PARALLEL_CHUNK and (os.cpu_count() or 1) > 1
+    if not parallel:
+        for source in sources:
+            yield from read_source(source, stdin)
+            if progress is not None:
+                progress(1)
+        return
+    for source in sources:  # standard input can only be read here
+        if source.path is None:
+            yield from read_source(source, stdin)
+    chunks = [files[i : i + PARALLEL_CHUNK] for i in range(0, len(files), PARALLEL_CHUNK)]
+    with ProcessPoolExecutor(max_workers=1, initializer=_ignore_interrupts) as pool:
+        try:
+            for chunk, found in zip(chunks, pool.map(_read_chunk, chunks), strict=True):
+                yield from found
+                if progress is not None:
+                    progress(len(chunk))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
 def import_sources(
     store: Store,
     sources: list[Source],
@@ -136,7 +179,7 @@ def import_sources(
     progress: Callable[[int], None] | None = None,
     report: Report | None = None,
 ) -> Report:
-    """Read and save every source; ``progress(n)`` is told as each source is read."""
+    """Read and save every source; ``progress(n)`` is told as sources are read."""
     report = report or Report()
     batch: list[Incoming] = []
 
@@ -147,18 +190,15 @@ def import_sources(
         report.unchanged += result.count("unchanged")
         batch.clear()
 
-    for source in sources:
-        for name, item in read_source(source, stdin):
-            if isinstance(item, ParseError):
-                report.failures.append((name, str(item) or "cannot be read"))
-                continue
-            if item.article.warnings:
-                report.warnings.append((name, item.article.warnings))
-            batch.append(item)
-            if len(batch) >= batch_size:
-                flush()
-        if progress is not None:
-            progress(1)
+    for name, item in _parsed(sources, stdin, progress):
+        if isinstance(item, ParseError):
+            report.failures.append((name, str(item) or "cannot be read"))
+            continue
+        if item.article.warnings:
+            report.warnings.append((name, item.article.warnings))
+        batch.append(item)
+        if len(batch) >= batch_size:
+            flush()
     if batch:
         flush()
     return report

@@ -301,3 +301,22 @@ def test_quotes_store_api(imported, db_path):
         assert store.count_quotes(speaker="Dmitry Peskov") == 4
         assert ("Dmitry Peskov", 4) in store.speakers()
         assert store.count_quotes() == sum(1 for _ in store.quotes(limit=10_000))
+
+
+def test_many_files_are_parsed_in_a_second_process_with_the_same_result(run, tmp_path):
+    from reader import importer
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    count = 2 * importer.PARALLEL_CHUNK + 17
+    for i in range(count):
+        text = f"Story {i}\n\n10:{i % 60:02d}0{1 + i % 9}/03/2025\nAA\n\nLede {i}.\n\n#Tag{i % 7}\n"
+        (folder / f"{i:04d}.txt").write_text(text)
+    (folder / "broken.txt").write_bytes(b"\x00binary")
+    result = run("import", str(folder))
+    assert result.stdout.strip() == f"{count} new, 0 updated, 0 unchanged, 1 failed"
+    assert f"{folder / 'broken.txt'}: binary file (contains NUL bytes)" in result.stderr
+    again = run("import", str(folder))
+    assert again.stdout.strip() == f"0 new, 0 updated, {count} unchanged, 1 failed"
+    tags = {t["name"]: t["articles"] for t in json.loads(run("tags", "--json").stdout)}
+    assert sum(tags.values()) == count
