@@ -290,3 +290,42 @@ async def test_key_bar_shows_the_context_and_a_click_presses_the_key(demo_db):
         await pilot.press("m")
         await pilot.pause()
         assert "Undo" in bar.render().plain
+
+
+async def test_quotes_view_opens_an_article_at_its_quote(demo_db):
+    from widgets.quotes_view import QuotesScreen
+
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("Q")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QuotesScreen)
+        await pilot.press("s")
+        await settle(app, pilot)
+        await pilot.press(*"peskov", "enter")
+        await settle(app, pilot)
+        await pilot.press("G", "enter")  # Peskov's last quote: "Every company is different…"
+        await settle(app, pilot)
+        assert not isinstance(app.screen, QuotesScreen)
+        view = app.query_one(ArticleView)
+        assert view.has_focus
+        assert app.query_one(HeadlineList).current.id == view.article_id
+        # Near the end of its article, the quote cannot reach the top: it must be on screen.
+        assert view.scroll_offset.y > 0
+        shown = " ".join(view.line_text(view.scroll_offset.y + y) for y in range(view.size.height))
+        assert "Every company is different" in shown
+        assert read_state(demo_db)[view.article_id] == 1
+
+
+async def test_tag_picker_opens_before_its_tags_arrive(demo_db):
+    from textual import events
+
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("t")
+        for key in "port ys":
+            app.post_message(events.Key("space" if key == " " else key, key))
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.view.tags == ("Port Ysel",)

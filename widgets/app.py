@@ -37,6 +37,7 @@ from widgets.messages import (
     ArticleHighlighted,
     ArticleOpened,
     LastTagRemoved,
+    QuoteOpened,
     TagChosen,
 )
 
@@ -98,6 +99,7 @@ class ReaderApp(App[None]):
         Binding("o", "toggle_order", "Relevance/newest", id="app.order"),
         Binding("t", "pick_tags", "Tags", id="app.tags"),
         Binding("T", "clear_tags", "Clear tags", id="app.clear-tags"),
+        Binding("Q", "quotes", "Quotes", id="app.quotes"),
         Binding("A", "mark_all_read", "All read", id="app.all-read"),
         Binding("ctrl+z", "undo", "Undo", id="app.undo"),
         Binding("r", "refresh", "Refresh", id="app.refresh", show=False),
@@ -119,6 +121,7 @@ class ReaderApp(App[None]):
         self._wanted_view = self.view  # the last view asked for: older results are dropped
         self._before_search: tuple[Filter, int | None] | None = None
         self._search_timer: Timer | None = None
+        self._picker = None  # the open tag picker, waiting for its tags
         self._undo: list[dict[int, bool]] = []  # read states to put back, newest last
         self._watch = watch
         self._data_version = self.store.data_version()
@@ -470,6 +473,11 @@ class ReaderApp(App[None]):
         self.load_view(self.view, keep_id=self.current_id)
 
     def action_pick_tags(self) -> None:
+        from widgets.tag_picker import TagPicker
+
+        # Open at once (what is typed goes to its field); the tags follow from a worker.
+        self._picker = TagPicker(None, chosen=self.view.tags)
+        self.push_screen(self._picker)
         self._tags_worker()
 
     @work(thread=True, exclusive=True, group="tags")
@@ -477,9 +485,8 @@ class ReaderApp(App[None]):
         self.post_message(TagsLoaded(self.thread_store().tags()))
 
     def on_tags_loaded(self, message: TagsLoaded) -> None:
-        from widgets.tag_picker import TagPicker
-
-        self.push_screen(TagPicker(message.tags, chosen=self.view.tags))
+        if self._picker is not None and self._picker.is_attached:
+            self._picker.set_tags(message.tags)
 
     def on_tag_chosen(self, message: TagChosen) -> None:
         self.load_view(self.view.with_tag(message.name), keep_id=self.current_id)
@@ -487,6 +494,29 @@ class ReaderApp(App[None]):
     def on_last_tag_removed(self, message: LastTagRemoved) -> None:
         if self.view.tags:
             self.load_view(self.view.without_last_tag(), keep_id=self.current_id)
+
+    # ---- quotes --------------------------------------------------------------------------
+
+    def action_quotes(self) -> None:
+        from widgets.quotes_view import QuotesScreen  # lazily: start-up budget
+
+        self.push_screen(QuotesScreen(self.store, self.thread_store, self.view))
+
+    def on_quote_opened(self, message: QuoteOpened) -> None:
+        """From the quotes screen: open the quote's article, scrolled to the quote."""
+        article_id = message.article_id
+        self.current_id = article_id
+        self._show_current_article()
+        self._set_read(article_id, True)  # first: re-showing the article drops a pending scroll
+        # After the refresh: while the quotes screen was up, the pane had no size to scroll in.
+        self.call_after_refresh(self.article_view.scroll_to_quote, message.seq)
+        self.screen.add_class("-reading")
+        _focus_now(self.article_view)
+        index = self.headlines.index_of(article_id)
+        if index is not None:
+            self.headlines.move_to(index)
+        else:
+            self.load_view(self.view, keep_id=article_id)
 
     # ---- help and palette ----------------------------------------------------------------
 
@@ -505,6 +535,8 @@ class ReaderApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if screen is not self.screen_stack[0]:
+            return  # the reader's actions act on the reading screen, not over another one
         for binding in self.BINDINGS:
             if binding.action in ("quit", "back"):
                 continue

@@ -39,3 +39,11 @@ class LastTagRemoved(Message):
 @dataclass
 class ArticleEndReached(Message):
     """``space`` was pressed with the article already scrolled to its end."""
+
+
+@dataclass
+class QuoteOpened(Message):
+    """Show quote ``seq`` (its index in ``Article.quotes``) of article ``article_id``."""
+
+    article_id: int
+    seq: int

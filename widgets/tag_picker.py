@@ -254,14 +254,20 @@ class TagList(ScrollView, can_focus=False):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._matcher = matcher
         self._indices: list[int] = []
         self._query = ""
         self.cursor = 0
+        self._cache: LRUCache[tuple[int, bool, int], Strip] = LRUCache(256)
+        self.loading = False
+        self.set_matcher(matcher)
+
+    def set_matcher(self, matcher: TagMatcher) -> None:
+        """List the tags of ``matcher`` (call ``set_matches`` next)."""
+        self._matcher = matcher
         tags = matcher.tags
         self._articles_width = len(f"{max((t.articles for t in tags), default=0):,}")
         self._unread_width = len(f"{max((t.unread for t in tags), default=0):,}")
-        self._cache: LRUCache[tuple[int, bool, int], Strip] = LRUCache(256)
+        self._cache.clear()
 
     # ---- what the picker sets ----------------------------------------------------------
 
@@ -344,7 +350,9 @@ class TagList(ScrollView, can_focus=False):
         row = self.scroll_offset.y + y
         if not self._indices:
             if y == 0:
-                if not self._matcher.tags:
+                if self.loading:
+                    text = "loading tags…"
+                elif not self._matcher.tags:
                     text = "no tags yet"
                 elif self._matcher.normalise(self._query):
                     text = "no tag matches"
@@ -504,27 +512,45 @@ class TagPicker(ModalScreen[None]):
     }
     """
 
-    def __init__(self, tags: Sequence[TagCount], chosen: Sequence[str] = ()) -> None:
+    def __init__(self, tags: Sequence[TagCount] | None, chosen: Sequence[str] = ()) -> None:
+        """``tags=None`` opens the picker at once, listing tags when ``set_tags`` brings them
+        (typing meanwhile is kept and applied then)."""
         super().__init__()
-        self.matcher = TagMatcher(tags)
+        self.matcher = TagMatcher(tags or ())
+        self._loading = tags is None
         self.chosen: list[str] = list(chosen)
 
-    def compose(self) -> ComposeResult:
+    def _title(self) -> Content:
+        if self._loading:
+            return Content("Filter by tag") + Content.styled("  loading…", "dim")
         count = len(self.matcher.tags)
-        title = Content("Filter by tag") + Content.styled(
+        return Content("Filter by tag") + Content.styled(
             f"  {count:,} tag{'' if count == 1 else 's'}", "dim"
         )
+
+    def set_tags(self, tags: Sequence[TagCount]) -> None:
+        """The tags to pick from, when they were not at hand on opening."""
+        self.matcher = TagMatcher(tags)
+        self._loading = False
+        self.query_one("#tag-picker-title", Static).update(self._title())
+        self.tag_list.loading = False
+        self.tag_list.set_matcher(self.matcher)
+        self._exclude_chosen()
+        self._refilter()
+
+    def compose(self) -> ComposeResult:
         with Vertical(id="tag-picker"):
-            yield Static(title, id="tag-picker-title")
+            yield Static(self._title(), id="tag-picker-title")
             yield TagChips(self.chosen, id="tag-picker-chips")
             yield Input(placeholder="type to filter tags", id="tag-picker-input")
             yield TagList(self.matcher, id="tag-picker-list")
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.tag_list.loading = self._loading
         self._exclude_chosen()
         self._refilter()
-        self.query_one(Input).focus()
+        self.screen.set_focus(self.query_one(Input))
 
     @property
     def tag_list(self) -> TagList:
