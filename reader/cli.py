@@ -7,6 +7,7 @@ Errors reach the user as one line (``reader: ...``) and an exit code; only
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import textwrap
 from pathlib import Path
@@ -30,6 +31,9 @@ class ReaderGroup(click.Group):
             raise
         except DatabaseError as error:
             _fail(ctx, str(error))
+        except sqlite3.Error as error:  # a full disk, a corrupted page, a lock held too long
+            path = (ctx.obj or {}).get("path") or "database"
+            _fail(ctx, f"{path}: {error}")
         except KeyboardInterrupt:
             click.echo("reader: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
@@ -66,7 +70,8 @@ def _store(ctx: click.Context, db: Path | None, *, readonly: bool = False):
     from reader.store import Store
 
     path = db or ctx.obj.get("db") or default_db_path()
-    store = Store(path, readonly=readonly)
+    ctx.obj["path"] = path
+    store = Store(path, readonly=None if not readonly else True)
     ctx.call_on_close(store.close)
     return store
 
@@ -151,6 +156,9 @@ def import_command(
             f"interrupted: {report.summary()} (the batch in progress was not saved)", err=True
         )
         ctx.exit(EXIT_INTERRUPTED)
+    except (DatabaseError, sqlite3.Error) as error:  # a full disk, a read-only file...
+        click.echo(report.summary())
+        _fail(ctx, f"{store.path}: {error}; the batch in progress was not saved")
     click.echo(report.summary())
     for name, reason in report.failures:
         click.echo(f"{name}: {reason}", err=True)
@@ -209,6 +217,33 @@ def list_command(ctx, db, tags, unread, limit, as_json) -> None:
         return
     for row in rows:
         click.echo(_headline_line(row))
+
+
+@cli.command("doctor")
+@_db_option
+@click.option("--fix", is_flag=True, help="Rebuild the search index and the counters.")
+@click.pass_context
+def doctor_command(ctx, db, fix: bool) -> None:
+    """Check the database: integrity, search index, counters, schema version.
+
+    Exits 1 when something is wrong. --fix rebuilds what can be derived from the
+    articles (the search index, the counters); a damaged file needs a backup or
+    an export and import into a new database.
+    """
+    store = _store(ctx, db)
+    findings = store.check()
+    if fix and not all(f.ok for f in findings):
+        store.repair()
+        click.echo("rebuilt the search index and the counters")
+        findings = store.check()
+    for finding in findings:
+        mark = "ok     " if finding.ok else "PROBLEM"
+        click.echo(f"{mark}  {finding.name:<17} {finding.detail}")
+    problems = sum(not f.ok for f in findings)
+    if problems:
+        hint = "" if fix else "; reader doctor --fix rebuilds the index and counters"
+        click.echo(f"{problems} problem{'s' if problems > 1 else ''}{hint}", err=True)
+        ctx.exit(1)
 
 
 @cli.command("search")

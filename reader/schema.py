@@ -7,6 +7,7 @@ Opening never changes a file before it has been recognised.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -187,11 +188,29 @@ MIGRATIONS: list[str] = [
 LATEST_VERSION = len(MIGRATIONS)
 
 
+def writable(path: str | Path) -> bool:
+    """Can this database be written: the file, and its folder (WAL keeps files beside it)?"""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    return os.access(folder, os.W_OK)
+
+
 def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection in autocommit mode (the store opens its own transactions)."""
     if readonly:
         uri = Path(path).resolve().as_uri() + "?mode=ro"
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        except sqlite3.OperationalError:
+            # A WAL database on read-only media cannot make its -shm file: read it as an
+            # immutable file instead (nobody can be writing to a read-only mount).
+            conn.close()
+            conn = sqlite3.connect(
+                uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False
+            )
     else:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

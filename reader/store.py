@@ -20,11 +20,12 @@ from pathlib import Path
 
 from reader.article import Article, Block, Quote, tag_key
 from reader.filters import Filter
-from reader.schema import DatabaseError, open_database
+from reader.schema import LATEST_VERSION, DatabaseError, open_database, writable
 from reader.search import fold_for_index, parse_query
 
 __all__ = [
     "DatabaseError",
+    "Finding",
     "Headline",
     "Incoming",
     "QuoteRow",
@@ -83,6 +84,15 @@ class QuoteRow:
     @property
     def key(self) -> tuple[str, int, int]:
         return (self.sort_key, self.article_id, self.seq)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One health check of ``reader doctor``."""
+
+    name: str
+    ok: bool
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +174,11 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
 class Store:
     """The facade over one database file. Not shared across threads: open one per thread."""
 
-    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool | None = False) -> None:
+        """``readonly=None``: read-only when the file or its folder cannot be written."""
         self.path = Path(path)
+        if readonly is None:
+            readonly = self.path.exists() and not writable(self.path)
         self.readonly = readonly
         self.conn: sqlite3.Connection = open_database(self.path, readonly=readonly)
 
@@ -407,6 +420,104 @@ class Store:
 
     def _counter(self, name: str) -> int:
         return self.conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()[0]
+
+    # ---- health (reader doctor) ------------------------------------------------------
+
+    def check(self) -> list[Finding]:
+        """Everything ``reader doctor`` looks at, each a ``Finding`` (ok or not)."""
+        conn = self.conn
+        findings = []
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        findings.append(Finding("schema", version == LATEST_VERSION, f"version {version}"))
+        problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        findings.append(
+            Finding("integrity", problems == ["ok"], "; ".join(problems[:3]) or "no answer")
+        )
+        findings.append(self._check_search())
+        findings.append(self._check_counters())
+        findings.append(self._check_copies())
+        return findings
+
+    def _check_search(self) -> Finding:
+        conn = self.conn
+        missing = conn.execute(
+            "SELECT count(*) FROM articles WHERE id NOT IN (SELECT id FROM articles_fts_docsize)"
+        ).fetchone()[0]
+        extra = conn.execute(
+            "SELECT count(*) FROM articles_fts_docsize WHERE id NOT IN (SELECT id FROM articles)"
+        ).fetchone()[0]
+        # A sample of articles must be found by the first word of their headline.
+        unfound = 0
+        sample = conn.execute(
+            "SELECT id, headline FROM articles ORDER BY random() LIMIT 200"
+        ).fetchall()
+        for article_id, headline in sample:
+            query = parse_query(headline.split(" ")[0] if headline else "")
+            if query.fts is None:
+                continue
+            hit = conn.execute(
+                "SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ?",
+                (query.fts, article_id),
+            ).fetchone()
+            unfound += hit is None
+        ok = not (missing or extra or unfound)
+        detail = f"{missing} articles not indexed, {extra} stale entries, {unfound} of "
+        detail += f"{len(sample)} sampled articles not found by their headline"
+        return Finding("search index", ok, "in step" if ok else detail)
+
+    def _check_counters(self) -> Finding:
+        wrong = self.conn.execute(
+            """
+            SELECT ((SELECT value FROM counters WHERE name = 'articles')
+                       != (SELECT count(*) FROM articles))
+                 + ((SELECT value FROM counters WHERE name = 'unread')
+                       != (SELECT count(*) FROM articles WHERE read = 0))
+                 + ((SELECT value FROM counters WHERE name = 'starred')
+                       != (SELECT count(*) FROM articles WHERE starred = 1))
+                 + (SELECT count(*) FROM tags AS t WHERE article_count
+                       != (SELECT count(*) FROM article_tags WHERE tag_id = t.id)
+                    OR unread_count != (SELECT count(*) FROM article_tags AS x
+                       JOIN articles AS a ON a.id = x.article_id
+                       WHERE x.tag_id = t.id AND a.read = 0))
+            """
+        ).fetchone()[0]
+        return Finding(
+            "counters",
+            wrong == 0,
+            "agree with a recount" if not wrong else f"{wrong} totals differ from a recount",
+        )
+
+    def _check_copies(self) -> Finding:
+        stale = self.conn.execute(
+            "SELECT count(*) FROM article_tags AS x JOIN articles AS a ON a.id = x.article_id"
+            " WHERE x.read != a.read OR x.sort_key != a.sort_key"
+        ).fetchone()[0]
+        return Finding("tag index copies", stale == 0, f"{stale} stale rows" if stale else "ok")
+
+    def repair(self) -> None:
+        """Rebuild what can be derived: the search index, the counters, the tag copies."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE article_tags SET read = (SELECT read FROM articles WHERE id = article_id),"
+                " sort_key = (SELECT sort_key FROM articles WHERE id = article_id)"
+            )
+            conn.execute(
+                "UPDATE tags SET article_count = (SELECT count(*) FROM article_tags"
+                " WHERE tag_id = tags.id), unread_count = (SELECT count(*) FROM article_tags"
+                " WHERE tag_id = tags.id AND read = 0)"
+            )
+            conn.execute(
+                "UPDATE counters SET value = CASE name"
+                " WHEN 'articles' THEN (SELECT count(*) FROM articles)"
+                " WHEN 'unread' THEN (SELECT count(*) FROM articles WHERE read = 0)"
+                " WHEN 'starred' THEN (SELECT count(*) FROM articles WHERE starred = 1) END"
+            )
+            # FTS5's own 'rebuild' fails on the json_each view (SQLite 3.40): refill by hand.
+            conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
+            conn.execute(
+                "INSERT INTO articles_fts (rowid, headline, lede, body, tags)"
+                " SELECT rowid, headline, lede, body, tags FROM article_search"
+            )
 
     def unread_count(self) -> int:
         return self._counter("unread")

@@ -9,6 +9,7 @@ whole view, loading every tag) runs in a thread worker with its own connection.
 from __future__ import annotations
 
 import gc
+import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from reader.filters import Filter
+from reader.schema import DatabaseError
 from reader.search import parse_query
 from reader.store import Headline, Store, TagCount
 from widgets.article_view import ArticleView
@@ -109,7 +111,7 @@ class ReaderApp(App[None]):
     def __init__(self, db_path: str | Path, *, watch: bool = True) -> None:
         super().__init__()
         self.db_path = Path(db_path)
-        self.store = Store(self.db_path)
+        self.store = Store(self.db_path, readonly=None)  # read-only when it cannot be written
         self._local = threading.local()
         self._thread_stores: list[Store] = []
         self._lock = threading.Lock()
@@ -132,7 +134,7 @@ class ReaderApp(App[None]):
         """A connection for the calling worker thread (SQLite connections stay in their thread)."""
         store = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.db_path)
+            store = Store(self.db_path, readonly=self.store.readonly)
             self._local.store = store
             with self._lock:
                 self._thread_stores.append(store)
@@ -195,6 +197,8 @@ class ReaderApp(App[None]):
         else:
             counts = (f" {self.headlines.total:,} shown / {self.view_unread:,} unread", "dim")
         title = Content.assemble((f" {self.view.describe()} ", "bold"), counts)
+        if self.store.readonly:
+            title += Content.styled("  read-only: marks cannot be saved", "italic")
         self.query_one("#view-title", Static).update(title)
         chips = self.query_one("#active-tags", Static)
         chips.display = bool(self.view.tags)
@@ -318,8 +322,18 @@ class ReaderApp(App[None]):
     def _current(self) -> Headline | None:
         return self.store.headline(self.current_id) if self.current_id else None
 
+    def _write(self, change, *args) -> tuple[bool, object]:
+        """Run a store write: ``(saved, result)``; a failure is a notification, never a crash."""
+        try:
+            return True, change(*args)
+        except (DatabaseError, sqlite3.Error) as error:
+            self.notify(str(error), title="Not saved", severity="error", markup=False)
+            return False, None
+
     def _set_read(self, article_id: int, read: bool, *, undoable: bool = False) -> None:
-        previous = self.store.mark_read([article_id], read)
+        saved, previous = self._write(self.store.mark_read, [article_id], read)
+        if not saved:
+            return
         if article_id in previous and previous[article_id] != read:
             if undoable:
                 self._push_undo(previous)
@@ -342,7 +356,8 @@ class ReaderApp(App[None]):
         row = self._current()
         if row is None:
             return
-        self.store.set_starred([row.id], not row.starred)
+        if not self._write(self.store.set_starred, [row.id], not row.starred)[0]:
+            return
         self.headlines.update_rows({row.id: {"starred": not row.starred}})
         self.article_view.show(self.store.article(row.id))
 
@@ -351,7 +366,13 @@ class ReaderApp(App[None]):
 
     @work(thread=True, exclusive=True, group="marks")
     def _mark_all_worker(self, view: Filter) -> None:
-        changed = self.thread_store().mark_all_read(view)
+        try:
+            changed = self.thread_store().mark_all_read(view)
+        except (DatabaseError, sqlite3.Error) as error:
+            self.call_from_thread(
+                self.notify, str(error), title="Not saved", severity="error", markup=False
+            )
+            return
         self.post_message(MarkedAll(view, changed))
 
     def on_marked_all(self, message: MarkedAll) -> None:
@@ -379,14 +400,22 @@ class ReaderApp(App[None]):
         states = self._undo.pop()
         self.refresh_bindings()
         if len(states) <= PAGE:
-            self.store.restore_read(states)
-            self._after_read_change(states)
+            if self._write(self.store.restore_read, states)[0]:
+                self._after_read_change(states)
+            else:
+                self._push_undo(states)  # not undone: keep it for another try
         else:
             self._restore_worker(states)
 
     @work(thread=True, exclusive=True, group="marks")
     def _restore_worker(self, states: dict[int, bool]) -> None:
-        self.thread_store().restore_read(states)
+        try:
+            self.thread_store().restore_read(states)
+        except (DatabaseError, sqlite3.Error) as error:
+            self.call_from_thread(
+                self.notify, str(error), title="Not saved", severity="error", markup=False
+            )
+            return
         self.call_from_thread(self._restored, len(states))
 
     def _restored(self, count: int) -> None:

@@ -1,0 +1,163 @@
+"""Bad database files: each gives one clear line, exit code 1, and leaves the file alone."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reader.cli import cli
+from reader.schema import LATEST_VERSION
+from tests.conftest import SAMPLE
+
+
+def reader(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def one_error_line(result) -> str:
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("reader: ")
+    return lines[0]
+
+
+@pytest.fixture
+def mount(tmp_path):
+    """A small tmpfs of our own (root only), unmounted afterwards."""
+    mounted: list[Path] = []
+
+    def make(size: str = "8m") -> Path:
+        point = tmp_path / f"mnt{len(mounted)}"
+        point.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)], capture_output=True
+        )
+        if done.returncode != 0:
+            pytest.skip("cannot mount a tmpfs here (needs root)")
+        mounted.append(point)
+        return point
+
+    yield make
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+def remount_readonly(point: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(point)], check=True)
+
+
+def test_read_only_database_reads_but_refuses_marks(mount, demo_db):
+    point = mount()
+    db = point / "articles.db"
+    shutil.copyfile(demo_db, db)
+    remount_readonly(point)
+    before = db.read_bytes()
+    listed = reader("list", "--db", str(db), "--json")
+    assert listed.exit_code == 0 and "headline" in listed.stdout
+    assert reader("search", "--db", str(db), "port").exit_code == 0
+    line = one_error_line(reader("mark-read", "--db", str(db), "1"))
+    assert "read-only" in line
+    assert "read-only" in one_error_line(reader("import", "--db", str(db), str(SAMPLE)))
+    assert db.read_bytes() == before
+
+
+async def test_the_app_opens_a_read_only_database_and_says_marks_cannot_be_saved(mount, demo_db):
+    from widgets.app import make_app
+
+    point = mount()
+    db = point / "articles.db"
+    shutil.copyfile(demo_db, db)
+    remount_readonly(point)
+    before = db.read_bytes()
+    app = make_app(db, watch=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        assert "read-only: marks cannot be saved" in str(app.query_one("#view-title").render())
+        await pilot.press("enter", "m", "s", "A")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any(n.title == "Not saved" for n in app._notifications)
+        assert app.is_running
+    assert db.read_bytes() == before
+
+
+def test_truncated_file(demo_db):
+    data = demo_db.read_bytes()
+    demo_db.write_bytes(data[: len(data) // 3])
+    before = demo_db.read_bytes()
+    line = one_error_line(reader("list", "--db", str(demo_db)))
+    assert "malformed" in line or "not a database" in line
+    assert demo_db.read_bytes() == before
+
+
+def test_corrupted_pages_are_found_by_doctor(demo_db):
+    data = bytearray(demo_db.read_bytes())
+    page = 4096
+    for number in range(3, len(data) // page, 2):  # scribble over every other page
+        data[number * page + 100 : number * page + 400] = b"\xff" * 300
+    demo_db.write_bytes(bytes(data))
+    before = demo_db.read_bytes()
+    result = reader("doctor", "--db", str(demo_db))
+    assert result.exit_code == 1
+    assert "PROBLEM" in result.stdout or result.stderr.startswith("reader: ")
+    assert demo_db.read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["text", "other-app", "newer"])
+def test_foreign_files(tmp_path, kind):
+    db = tmp_path / "x.db"
+    if kind == "text":
+        db.write_text("hello, this is not a database\n" * 50)
+    else:
+        conn = sqlite3.connect(db)
+        conn.execute("CREATE TABLE t (x)")
+        if kind == "newer":
+            from reader.schema import APPLICATION_ID
+
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 5}")
+        conn.commit()
+        conn.close()
+    before = db.read_bytes()
+    line = one_error_line(reader("list", "--db", str(db)))
+    assert ("not a reader database" in line) or ("newer reader" in line)
+    assert db.read_bytes() == before
+
+
+def test_full_disk_during_import(mount, tmp_path):
+    point = mount("1m")
+    db = point / "articles.db"
+    folder = tmp_path / "big"
+    folder.mkdir()
+    word = "lorem ipsum dolor sit amet " * 40
+    for i in range(400):
+        (folder / f"{i:04d}.txt").write_text(f"Big story {i}\n\n{word}{i}\n\n{word}\n\n#Tag{i}\n")
+    result = reader("import", "--db", str(db), str(folder))
+    assert result.exit_code == 1
+    line = one_error_line(result)
+    assert "full" in line
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+    doctor = reader("doctor", "--db", str(db))
+    assert doctor.exit_code == 0, doctor.output
+
+
+def test_doctor_finds_and_fixes_derived_data(demo_db):
+    assert reader("doctor", "--db", str(demo_db)).exit_code == 0
+    conn = sqlite3.connect(demo_db)
+    conn.execute("UPDATE counters SET value = value + 3 WHERE name = 'unread'")
+    conn.execute("DELETE FROM articles_fts_docsize WHERE id = (SELECT min(id) FROM articles)")
+    conn.commit()
+    conn.close()
+    broken = reader("doctor", "--db", str(demo_db))
+    assert broken.exit_code == 1
+    assert "PROBLEM  counters" in broken.stdout and "PROBLEM  search index" in broken.stdout
+    fixed = reader("doctor", "--db", str(demo_db), "--fix")
+    assert fixed.exit_code == 0 and "PROBLEM" not in fixed.stdout
