@@ -797,9 +797,13 @@ class _Batch:
         tag_rows, quote_rows, fts_rows = [], [], []
         for article_id, article, key, read in rows:
             names = []
-            for position, name in enumerate(article.tags):
+            seen: set[int] = set()
+            for name in article.tags:
                 tag_id, display = self.tag_ids[tag_key(name)]
-                tag_rows.append((tag_id, key, article_id, position, int(read)))
+                if tag_id in seen:  # "#beta" and "#BETA" in one article: one tag
+                    continue
+                seen.add(tag_id)
+                tag_rows.append((tag_id, key, article_id, len(names), int(read)))
                 names.append(display)
             for seq, q in enumerate(article.quotes):
                 quote_rows.append(
