@@ -596,11 +596,12 @@ class Store:
             sql += " AND q.speaker = ?"
             params.append(speaker)
         if after is not None:
+            # A row value the date index can seek to, then the rest of that article's quotes.
             sql += (
-                " AND (a.sort_key < ? OR (a.sort_key = ?"
-                " AND (a.id < ? OR (a.id = ? AND q.seq > ?))))"
+                " AND (a.sort_key, a.id) <= (?, ?)"
+                " AND NOT (a.sort_key = ? AND a.id = ? AND q.seq <= ?)"
             )
-            params += [after[0], after[0], after[1], after[1], after[2]]
+            params += [after[0], after[1], after[0], after[1], after[2]]
         sql += " ORDER BY a.sort_key DESC, a.id DESC, q.seq ASC LIMIT ? OFFSET ?"
         rows = self.conn.execute(sql, (*params, limit, max(0, offset))).fetchall()
         return [QuoteRow(*row) for row in rows]
