@@ -64,6 +64,21 @@ class Query:
             found += f" NOT {term.fts()}"
         return found
 
+    def with_tags(self, tags: list[str]) -> str | None:
+        """``fts`` narrowed to articles whose tags column holds each tag's words.
+
+        A prefilter only (words of two tags could meet across the line between them):
+        the store still checks the tags exactly.
+        """
+        found = self.fts
+        if found is None:
+            return None
+        for tag in tags:
+            words = _words(tag)
+            if words:
+                found = f'({found}) AND tags : "{" ".join(words)}"'
+        return found
+
     @property
     def problem(self) -> str | None:
         """A one-line reason why this query finds nothing by construction, or ``None``."""

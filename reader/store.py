@@ -283,9 +283,11 @@ class Store:
     def _plan(self, view: Filter) -> _Plan:
         """How to read a view: which index drives the scan, and its keyset columns.
 
-        A search is driven by the FTS index in rowid order; with tags, the rarest
-        tag drives the scan along its ``article_tags`` key; otherwise the date index.
-        Everything else is checked by index lookups on the rows found.
+        A search is driven by the FTS index in rowid order (tags are added to the
+        MATCH as a prefilter on the tags column); with tags, the rarest tag drives the
+        scan along its ``article_tags`` key; otherwise the date index. Everything else
+        is checked by index lookups on the rows found, through ``article_tags`` (which
+        copies ``read``) where it can, so that counting needs no row of ``articles``.
         """
         tags = self._tag_ids(view)
         query = parse_query(view.query) if view.query else None
@@ -293,36 +295,57 @@ class Store:
             return _Plan("FROM articles AS a", ["0"], [], ("a.sort_key", "a.id"))
         where: list[str] = []
         params: list = []
+        unread_checked = False
         if query is not None:
-            source = "FROM articles_fts AS f JOIN articles AS a ON a.id = f.rowid"
+            driver, article_id = "FROM articles_fts AS f", "f.rowid"
             where.append("articles_fts MATCH ?")
-            params.append(query.fts)
+            params.append(query.with_tags(self._tag_names(tags)))
             keys: tuple[str, ...] = ("f.rowid",)
-            checked = tags
+            checked = sorted(tags, key=lambda t: t[2] if view.unread_only else t[1])
         elif tags:
             tags = sorted(tags, key=lambda t: t[2] if view.unread_only else t[1])
-            source = "FROM article_tags AS t0 JOIN articles AS a ON a.id = t0.article_id"
+            driver, article_id = "FROM article_tags AS t0", "t0.article_id"
             where.append("t0.tag_id = ?")
             params.append(tags[0][0])
             if view.unread_only:
                 where.append("t0.read = 0")
+                unread_checked = True
             keys = ("t0.sort_key", "t0.article_id")
             checked = tags[1:]
         else:
-            source = "FROM articles AS a"
+            driver, article_id = "FROM articles AS a", "a.id"
             keys = ("a.sort_key", "a.id")
             checked = []
-        if view.unread_only and not (tags and query is None):
+        for tag in checked:
+            read = ""
+            if view.unread_only and not unread_checked:
+                read, unread_checked = " AND x.read = 0", True
+            where.append(
+                "EXISTS (SELECT 1 FROM article_tags AS x"
+                f" WHERE x.article_id = {article_id} AND x.tag_id = ?{read})"
+            )
+            params.append(tag[0])
+        needs_articles = view.starred_only or (view.unread_only and not unread_checked)
+        if view.unread_only and not unread_checked:
             where.append("a.read = 0")
         if view.starred_only:
             where.append("a.starred = 1")
-        for tag in checked:
-            where.append(
-                "EXISTS (SELECT 1 FROM article_tags AS x"
-                " WHERE x.article_id = a.id AND x.tag_id = ?)"
-            )
-            params.append(tag[0])
-        return _Plan(source, where or ["1"], params, keys, query is not None and view.relevance)
+        joined = (
+            driver
+            if driver.endswith(" a")
+            else f"{driver} JOIN articles AS a ON a.id = {article_id}"
+        )
+        bare = joined if needs_articles else driver
+        ranked = query is not None and view.relevance
+        return _Plan(joined, where or ["1"], params, keys, ranked, bare)
+
+    def _tag_names(self, tags: list[tuple[int, int, int]]) -> list[str]:
+        names = []
+        for tag in tags:
+            row = self.conn.execute("SELECT name FROM tags WHERE id = ?", (tag[0],)).fetchone()
+            if row:
+                names.append(row[0])
+        return names
 
     def page(
         self,
@@ -388,7 +411,7 @@ class Store:
         plan = self._plan(view)
         if plan.ranked:
             raise ValueError("a relevance-ordered view has no keyset position")
-        sql = f"{plan.select('count(*)')} AND {plan.compare('>')}"
+        sql = f"{plan.count()} AND {plan.compare('>')}"
         return self.conn.execute(sql, (*plan.params, *plan.key_params(key))).fetchone()[0]
 
     def contains(self, view: Filter, article_id: int) -> bool:
@@ -416,7 +439,7 @@ class Store:
                 return 0
             return tags[0][2] if view.unread_only else tags[0][1]
         plan = self._plan(view)
-        return self.conn.execute(plan.select("count(*)"), plan.params).fetchone()[0]
+        return self.conn.execute(plan.count(), plan.params).fetchone()[0]
 
     def _counter(self, name: str) -> int:
         return self.conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()[0]
@@ -648,9 +671,13 @@ class _Plan:
     params: list
     keys: tuple[str, ...]  # keyset columns; the view lists them in descending order
     ranked: bool = False  # relevance order (bm25): read by offset only
+    bare: str | None = None  # the FROM without articles, when no condition needs its rows
 
     def select(self, columns: str) -> str:
         return f"SELECT {columns} {self.source} WHERE {' AND '.join(self.where)}"
+
+    def count(self) -> str:
+        return f"SELECT count(*) {self.bare or self.source} WHERE {' AND '.join(self.where)}"
 
     def order(self, descending: bool = True) -> str:
         if self.ranked:

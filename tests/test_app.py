@@ -329,3 +329,16 @@ async def test_tag_picker_opens_before_its_tags_arrive(demo_db):
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.view.tags == ("Port Ysel",)
+
+
+async def test_typing_ahead_in_the_tag_picker_chooses_what_was_typed(demo_db):
+    from textual import events
+
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("t")
+        await settle(app, pilot)  # the tags are loaded: "enter" could pick the top one
+        for key in ["c", "a", "r", "r", "o", "w", "enter"]:
+            app.post_message(events.Key(key, None if key == "enter" else key))
+        await settle(app, pilot)
+        assert app.view.tags == ("Carrow",)

@@ -288,6 +288,11 @@ class TagList(ScrollView, can_focus=False):
         return [tags[i] for i in self._indices]
 
     @property
+    def query(self) -> str:
+        """The text the list was last filtered with."""
+        return self._query
+
+    @property
     def match_count(self) -> int:
         return len(self._indices)
 
@@ -470,6 +475,13 @@ class TagChips(Static):
         self.update(content)
 
 
+class _TagInput(Input):
+    """The picker's field. Its own enter (not a priority binding on the screen) adds the
+    tag, so every letter typed before it ("Rus" + enter in one burst) is in the field."""
+
+    BINDINGS = [Binding("enter", "submit", "Add tag", id="tag-picker.add")]
+
+
 class TagPicker(ModalScreen[None]):
     """Pick tags to narrow the view: type to filter, enter adds, backspace removes.
 
@@ -477,7 +489,6 @@ class TagPicker(ModalScreen[None]):
     """
 
     BINDINGS = [
-        Binding("enter", "choose", "Add tag", id="tag-picker.add", priority=True),
         Binding("escape", "close", "Close", id="tag-picker.close"),
         Binding(
             "backspace", "remove_last", "Remove last", id="tag-picker.remove-last", priority=True
@@ -542,7 +553,7 @@ class TagPicker(ModalScreen[None]):
         with Vertical(id="tag-picker"):
             yield Static(self._title(), id="tag-picker-title")
             yield TagChips(self.chosen, id="tag-picker-chips")
-            yield Input(placeholder="type to filter tags", id="tag-picker-input")
+            yield _TagInput(placeholder="type to filter tags", id="tag-picker-input")
             yield TagList(self.matcher, id="tag-picker-list")
         yield KeyBar()
 
@@ -576,6 +587,11 @@ class TagPicker(ModalScreen[None]):
         self._refilter()
         self.refresh_bindings()
 
+    @on(Input.Submitted, "#tag-picker-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_choose()
+
     @on(TagList.Clicked)
     def _row_clicked(self, event: TagList.Clicked) -> None:
         event.stop()
@@ -590,6 +606,10 @@ class TagPicker(ModalScreen[None]):
         return super().check_action(action, parameters)
 
     def action_choose(self) -> None:
+        if self.tag_list.query != self.filter_input.value:
+            # Typed ahead ("Rus" and enter in one burst): the Changed event that would
+            # filter the list is still queued, so filter now, then choose.
+            self._refilter()
         index = self.tag_list.highlighted_index
         if index is None:
             self.app.bell()
