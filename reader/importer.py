@@ -19,6 +19,7 @@ from typing import BinaryIO
 from reader.article import ParseError
 from reader.jsonl import from_json
 from reader.parse import parse_bytes
+from reader.sanitize import is_clean
 from reader.store import Incoming, Store
 
 SUFFIXES = (".txt", ".jsonl")
@@ -60,6 +61,22 @@ class Source:
             return 0
 
 
+def printable_name(name: str) -> str:
+    """A file name fit for a message line and the ``origin`` column.
+
+    Names are bytes on Linux: undecodable ones arrive with surrogate escapes (which
+    SQLite cannot store) and any of them may hold ESC, newlines or bidi marks. Those
+    are shown as Python escapes (``\\x1b``), so the name stays readable and one line.
+    """
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    if is_clean(text) and "\n" not in text and "\t" not in text:
+        return text
+    return "".join(
+        c if is_clean(c) and c not in "\n\t" else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
+
+
 def collect(paths: Iterable[str]) -> tuple[list[Source], list[tuple[str, str]]]:
     """Expand arguments into sources (directories recursively, ``*.txt`` and ``*.jsonl``)."""
     sources: list[Source] = []
@@ -73,11 +90,11 @@ def collect(paths: Iterable[str]) -> tuple[list[Source], list[tuple[str, str]]]:
             found = sorted(
                 p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
             )
-            sources.extend(Source(str(p), p) for p in found)
+            sources.extend(Source(printable_name(str(p)), p) for p in found)
         elif path.exists():
-            sources.append(Source(raw, path))
+            sources.append(Source(printable_name(raw), path))
         else:
-            problems.append((raw, "no such file or directory"))
+            problems.append((printable_name(raw), "no such file or directory"))
     return sources, problems
 
 

@@ -32,6 +32,7 @@ from reader.schema import DatabaseError
 from reader.search import parse_query
 from reader.store import Headline, Store, TagCount
 from widgets.article_view import ArticleView
+from widgets.clean_input import CleanInput, clean_field_text
 from widgets.headline_list import PAGE, HeadlineList, ViewData
 from widgets.key_bar import KeyBar
 from widgets.messages import (
@@ -153,7 +154,7 @@ class ReaderApp(App[None]):
         yield Static(id="view-title")
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
-                yield Input(
+                yield CleanInput(
                     placeholder='search: words, "a phrase", -exclude  (enter: to the list)',
                     id="search",
                 )
@@ -458,7 +459,7 @@ class ReaderApp(App[None]):
 
     def _run_search(self) -> None:
         self._search_timer = None
-        text = self.search_input.value.strip()
+        text = clean_field_text(self.search_input.value).strip()
         if text != self.view.query:
             self.load_view(self.view.searching(text), keep_id=self.current_id)
 

@@ -31,6 +31,7 @@ from textual.widgets import Input, Static
 
 from reader.article import tag_key
 from reader.store import TagCount
+from widgets.clean_input import CleanInput
 from widgets.key_bar import KeyBar
 from widgets.messages import LastTagRemoved, TagChosen
 
@@ -475,7 +476,7 @@ class TagChips(Static):
         self.update(content)
 
 
-class _TagInput(Input):
+class _TagInput(CleanInput):
     """The picker's field. Its own enter (not a priority binding on the screen) adds the
     tag, so every letter typed before it ("Rus" + enter in one burst) is in the field."""
 
