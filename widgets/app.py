@@ -62,11 +62,17 @@ then press r here (or start reader again). Press q to quit.
 
 @dataclass
 class ViewLoaded(Message):
-    """A worker computed a view: its rows and counts."""
+    """A worker computed a view: its rows and counts (``unread`` may come later)."""
 
     data: ViewData
-    unread: int
+    unread: int | None
     total_articles: int
+
+
+@dataclass
+class UnreadCounted(Message):
+    view: Filter
+    unread: int
 
 
 @dataclass
@@ -117,7 +123,7 @@ class ReaderApp(App[None]):
         self._thread_stores: list[Store] = []
         self._lock = threading.Lock()
         self.view = Filter()
-        self.view_unread = 0
+        self.view_unread: int | None = 0
         self.total_articles = 0
         self.current_id: int | None = None
         self._article_pending = False
@@ -196,7 +202,8 @@ class ReaderApp(App[None]):
         if problem:
             counts = (f" {problem}", "italic")
         else:
-            counts = (f" {self.headlines.total:,} shown / {self.view_unread:,} unread", "dim")
+            unread = "…" if self.view_unread is None else f"{self.view_unread:,}"
+            counts = (f" {self.headlines.total:,} shown / {unread} unread", "dim")
         title = Content.assemble((f" {self.view.describe()} ", "bold"), counts)
         if self.store.readonly:
             title += Content.styled("  read-only: marks cannot be saved", "italic")
@@ -229,7 +236,7 @@ class ReaderApp(App[None]):
             return  # a newer view was asked for while this one was computed
         self._show_view(message.data, message.unread, message.total_articles)
 
-    def _show_view(self, data: ViewData, unread: int, total_articles: int) -> None:
+    def _show_view(self, data: ViewData, unread: int | None, total_articles: int) -> None:
         self.view = self._wanted_view = data.view
         self.article_view.highlight(self._highlight_words())
         self.view_unread = unread
@@ -239,6 +246,19 @@ class ReaderApp(App[None]):
         self.query_one("#main").display = not empty
         self.headlines.show(data)
         self._update_header()
+        if unread is None:
+            self._unread_worker(data.view)
+
+    @work(thread=True, exclusive=True, group="unread")
+    def _unread_worker(self, view: Filter) -> None:
+        unread = self.thread_store().count(replace(view, unread_only=True))
+        if not get_current_worker().is_cancelled:
+            self.post_message(UnreadCounted(view, unread))
+
+    def on_unread_counted(self, message: UnreadCounted) -> None:
+        if message.view == self.view:
+            self.view_unread = message.unread
+            self._update_header()
 
     def _check_for_changes(self) -> None:
         version = self.store.data_version()
@@ -343,7 +363,8 @@ class ReaderApp(App[None]):
     def _after_read_change(self, changes: dict[int, bool]) -> None:
         self.headlines.update_rows({i: {"read": r} for i, r in changes.items()})
         delta = sum(-1 if r else 1 for r in changes.values())
-        self.view_unread = max(0, self.view_unread + delta)
+        if self.view_unread is not None:
+            self.view_unread = max(0, self.view_unread + delta)
         if self.current_id in changes:
             self.article_view.show(self.store.article(self.current_id))
         self._update_header()
@@ -595,12 +616,22 @@ def _collect_garbage_again() -> None:
         gc.enable()
 
 
+def unread_is_cheap(view: Filter) -> bool:
+    """Is the unread count of ``view`` a counter lookup (no scan of matches)?"""
+    return not view.query and len(view.tag_keys) <= 1 and not view.starred_only
+
+
 def compute_view(
     store: Store, view: Filter, keep_id: int | None, fallback: int
-) -> tuple[ViewData, int, int]:
+) -> tuple[ViewData, int | None, int]:
     """Count a view and fetch a window of rows around the article to keep (or ``fallback``)."""
     total = store.count(view)
-    unread = total if view.unread_only else store.count(replace(view, unread_only=True))
+    if view.unread_only:
+        unread: int | None = total
+    elif unread_is_cheap(view):
+        unread = store.count(replace(view, unread_only=True))
+    else:
+        unread = None  # counted by a second worker, after the list is on screen
     total_articles = store.count(Filter()) if view != Filter() else total
     if total == 0:
         return ViewData(view, 0, 0, [], 0), unread, total_articles
