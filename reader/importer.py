@@ -10,8 +10,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -150,9 +153,18 @@ def read_source(
 PARALLEL_CHUNK = 100  # files a parser process reads per task
 
 
-def _ignore_interrupts() -> None:
+def _parser_process_setup(writer: int) -> None:
     # Ctrl-C is the writer's to handle: a parser process just goes away with the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    # A writer killed outright (SIGKILL) cannot shut the pool down: the parser would
+    # block for ever on its result pipe, holding the database files open. Leave with it.
+    def follow_the_writer() -> None:
+        while os.getppid() == writer:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=follow_the_writer, daemon=True).start()
 
 
 def _read_chunk(sources: list[Source]) -> list[tuple[str, Incoming | ParseError]]:
@@ -176,14 +188,17 @@ def _parsed(
         if source.path is None:
             yield from read_source(source, stdin)
     chunks = [files[i : i + PARALLEL_CHUNK] for i in range(0, len(files), PARALLEL_CHUNK)]
-    with ProcessPoolExecutor(max_workers=1, initializer=_ignore_interrupts) as pool:
+    with ProcessPoolExecutor(
+        max_workers=1, initializer=_parser_process_setup, initargs=(os.getpid(),)
+    ) as pool:
         try:
             for chunk, found in zip(chunks, pool.map(_read_chunk, chunks), strict=True):
                 yield from found
                 if progress is not None:
                     progress(len(chunk))
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            # wait=True: a forgotten manager thread races the interpreter's exit hook.
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
 
 
@@ -207,15 +222,17 @@ def import_sources(
         report.unchanged += result.count("unchanged")
         batch.clear()
 
-    for name, item in _parsed(sources, stdin, progress):
-        if isinstance(item, ParseError):
-            report.failures.append((name, str(item) or "cannot be read"))
-            continue
-        if item.article.warnings:
-            report.warnings.append((name, item.article.warnings))
-        batch.append(item)
-        if len(batch) >= batch_size:
-            flush()
+    # closing(): on Ctrl-C the parser pool is shut down now, not at interpreter exit.
+    with closing(_parsed(sources, stdin, progress)) as parsed:
+        for name, item in parsed:
+            if isinstance(item, ParseError):
+                report.failures.append((name, str(item) or "cannot be read"))
+                continue
+            if item.article.warnings:
+                report.warnings.append((name, item.article.warnings))
+            batch.append(item)
+            if len(batch) >= batch_size:
+                flush()
     if batch:
         flush()
     return report
