@@ -45,7 +45,7 @@ from widgets.messages import (
 )
 
 NARROW_WIDTH = 100
-SEARCH_DEBOUNCE = 0.15  # seconds of quiet typing before a search runs
+SEARCH_DEBOUNCE = 0.08  # seconds of quiet typing before a search runs (one keystroke gap)
 WATCH_SECONDS = 2.0
 
 WELCOME = """\
