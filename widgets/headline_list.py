@@ -28,6 +28,7 @@ from textual.strip import Strip
 from reader.filters import Filter
 from reader.search import match_spans, parse_query
 from reader.store import Headline, Store
+from widgets.cursor_keys import CursorKeys, cursor_bindings
 from widgets.messages import ArticleHighlighted, ArticleOpened
 
 PAGE = 200
@@ -61,7 +62,7 @@ def short_date(published: str | None, now: datetime | None = None) -> str:
     return moment.strftime("%d %b %y")
 
 
-class HeadlineList(ScrollView, can_focus=True):
+class HeadlineList(CursorKeys, ScrollView, can_focus=True):
     """Headlines of one view, newest first, with a cursor."""
 
     COMPONENT_CLASSES = {
@@ -75,16 +76,7 @@ class HeadlineList(ScrollView, can_focus=True):
     }
 
     BINDINGS = [
-        Binding("down", "cursor_down", "Next", id="list.down", show=False),
-        Binding("j", "cursor_down", "Next", id="list.j", show=False),
-        Binding("up", "cursor_up", "Previous", id="list.up", show=False),
-        Binding("k", "cursor_up", "Previous", id="list.k", show=False),
-        Binding("home", "first", "First", id="list.home", show=False),
-        Binding("g", "first", "First", id="list.g", show=False),
-        Binding("end", "last", "Last", id="list.end", show=False),
-        Binding("G", "last", "Last", id="list.G", show=False),
-        Binding("pageup", "page_up", "Page up", id="list.pageup", show=False),
-        Binding("pagedown", "page_down", "Page down", id="list.pagedown", show=False),
+        *cursor_bindings("list"),
         Binding("enter", "open", "Open", id="list.open"),
     ]
 
@@ -342,23 +334,9 @@ class HeadlineList(ScrollView, can_focus=True):
         if self.total:
             self.cursor = min(max(index, 0), self.total - 1)
 
-    def action_cursor_down(self) -> None:
-        self.move_to(self.cursor + 1)
-
-    def action_cursor_up(self) -> None:
-        self.move_to(self.cursor - 1)
-
-    def action_first(self) -> None:
-        self.move_to(0)
-
-    def action_last(self) -> None:
-        self.move_to(self.total - 1)
-
-    def action_page_down(self) -> None:
-        self.move_to(self.cursor + max(1, self.size.height - 1))
-
-    def action_page_up(self) -> None:
-        self.move_to(self.cursor - max(1, self.size.height - 1))
+    @property
+    def page_size(self) -> int:
+        return max(1, self.size.height - 1)
 
     def action_open(self) -> None:
         row = self.current

@@ -34,6 +34,7 @@ from textual.worker import get_current_worker
 
 from reader.filters import Filter
 from reader.store import QuoteRow, Store, TagCount
+from widgets.cursor_keys import CursorKeys, cursor_bindings
 from widgets.headline_list import PAGE, short_date
 from widgets.key_bar import KeyBar
 from widgets.messages import QuoteOpened
@@ -55,7 +56,7 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
-class QuoteList(ScrollView, can_focus=True):
+class QuoteList(CursorKeys, ScrollView, can_focus=True):
     """Quotes of one view (and maybe one speaker), two lines each, with a cursor."""
 
     COMPONENT_CLASSES = {
@@ -105,16 +106,7 @@ class QuoteList(ScrollView, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("down", "cursor_down", "Next", id="quotes.down", show=False),
-        Binding("j", "cursor_down", "Next", id="quotes.j", show=False),
-        Binding("up", "cursor_up", "Previous", id="quotes.up", show=False),
-        Binding("k", "cursor_up", "Previous", id="quotes.k", show=False),
-        Binding("home", "first", "First", id="quotes.home", show=False),
-        Binding("g", "first", "First", id="quotes.g", show=False),
-        Binding("end", "last", "Last", id="quotes.end", show=False),
-        Binding("G", "last", "Last", id="quotes.G", show=False),
-        Binding("pageup", "page_up", "Page up", id="quotes.pageup", show=False),
-        Binding("pagedown", "page_down", "Page down", id="quotes.pagedown", show=False),
+        *cursor_bindings("quotes"),
         Binding("enter", "open", "Open article", id="quotes.open"),
     ]
 
@@ -333,23 +325,9 @@ class QuoteList(ScrollView, can_focus=True):
     def _page(self) -> int:
         return max(1, self.scrollable_content_region.height // LINES - 1)
 
-    def action_cursor_down(self) -> None:
-        self.move_to(self.cursor + 1)
-
-    def action_cursor_up(self) -> None:
-        self.move_to(self.cursor - 1)
-
-    def action_first(self) -> None:
-        self.move_to(0)
-
-    def action_last(self) -> None:
-        self.move_to(self.total - 1)
-
-    def action_page_down(self) -> None:
-        self.move_to(self.cursor + self._page)
-
-    def action_page_up(self) -> None:
-        self.move_to(self.cursor - self._page)
+    @property
+    def page_size(self) -> int:
+        return self._page
 
     def action_open(self) -> None:
         row = self.current
