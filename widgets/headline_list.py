@@ -124,7 +124,7 @@ class HeadlineList(CursorKeys, ScrollView, can_focus=True):
         self._index_of = {}
         self._store_rows(data.start, data.rows)
         self._strips.clear()
-        self.virtual_size = Size(self.size.width, self.total)
+        self.virtual_size = Size(0, self.total)  # lines are cut to the width: no x scroll
         cursor = min(max(data.cursor, 0), max(self.total - 1, 0))
         self._scroll_cursor_into_view(cursor, center=True)
         self.cursor = cursor
@@ -228,7 +228,7 @@ class HeadlineList(CursorKeys, ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
-        width = self.size.width
+        width = self.scrollable_content_region.width
         if self.total == 0:
             if y == 0:
                 style = self.get_component_rich_style("headline-list--placeholder")
@@ -262,8 +262,12 @@ class HeadlineList(CursorKeys, ScrollView, can_focus=True):
         star_style = base + style("headline-list--star")
         if cursor is not None:
             base, meta_style, star_style = base + cursor, meta_style + cursor, star_style + cursor
-        # Source and date in fixed columns on the right, so the eye can run down them.
-        meta = f" {(row.source or '')[:12]:>12} {short_date(row.published):>9} "
+        # Source and date in fixed columns on the right, so the eye can run down them;
+        # a narrow list keeps the date only, the headline needs the room more.
+        if width >= 72:
+            meta = f" {(row.source or '')[:12]:>12} {short_date(row.published):>9} "
+        else:
+            meta = f" {short_date(row.published):>9} "
         headline = " ".join(row.headline.split())  # tabs and runs of spaces: one space
         room = max(1, width - 3 - cell_len(meta))
         if cell_len(headline) > room:
@@ -297,7 +301,7 @@ class HeadlineList(CursorKeys, ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._strips.clear()
-        self.virtual_size = Size(event.size.width, self.total)
+        self.virtual_size = Size(0, self.total)
 
     def on_focus(self) -> None:
         self._strips.clear()
