@@ -342,3 +342,14 @@ async def test_typing_ahead_in_the_tag_picker_chooses_what_was_typed(demo_db):
             app.post_message(events.Key(key, None if key == "enter" else key))
         await settle(app, pilot)
         assert app.view.tags == ("Carrow",)
+
+
+async def test_ctrl_c_quits_and_the_marks_are_already_saved(demo_db, newest):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("enter", "escape", "j", "m")
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+    marks = read_state(demo_db)
+    assert marks[newest[0].id] == 1 and marks[newest[1].id] == 1

@@ -95,6 +95,9 @@ class ReaderApp(App[None]):
 
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
+        # Marks are saved as they are made, so Ctrl-C can simply quit (a text field that
+        # binds ctrl+c itself, to copy, keeps it).
+        Binding("ctrl+c", "quit", "Quit", id="app.interrupt", show=False),
         Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
         Binding("m", "toggle_read", "Read/unread", id="app.toggle-read"),
         Binding("s", "toggle_star", "Star", id="app.star"),
