@@ -151,6 +151,9 @@ def read_source(
 
 
 PARALLEL_CHUNK = 100  # files a parser process reads per task
+# Articles a transaction. Measured with import_bench: 500 imports as fast as 2,000 and
+# holds the write lock a quarter as long, so a mark made meanwhile waits less.
+BATCH_SIZE = 500
 
 
 def _parser_process_setup(writer: int) -> None:
@@ -207,7 +210,7 @@ def import_sources(
     sources: list[Source],
     *,
     stdin: BinaryIO | None = None,
-    batch_size: int = 2000,
+    batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     report: Report | None = None,
 ) -> Report:

@@ -115,6 +115,7 @@ async def test_a_burst_of_keys_lands_in_the_search_field(demo_db):
 
     app = make_app(demo_db, watch=False)
     async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()  # the screen is up, as it is before a person can type
         for key in ["slash", "d", "o", "c", "k"]:
             app.post_message(events.Key(key, "/" if key == "slash" else key))
         await settle(app, pilot)

@@ -15,7 +15,7 @@ every kill the database is checked in full (``check_database``):
   copies of ``read``/``sort_key`` in ``article_tags`` agree with ``articles``;
 * every read and star mark set before the import is still there, and no other article is read;
 * on a database that held the first files of the folder (or none), what is saved is whole
-  batches: the first ``k * 2000`` files (or what was there).
+  batches: the first ``k * BATCH`` files (or what was there).
 
 Two folders are imported in turn: ``a`` (the synthetic files) and ``b`` (the same files, one in
 four edited: a quoted paragraph added and the last tag replaced, same headline, date and source),
@@ -41,14 +41,14 @@ from pathlib import Path
 import pytest
 
 from reader.article import Article, tag_key
-from reader.importer import collect, import_sources
+from reader.importer import BATCH_SIZE, collect, import_sources
 from reader.parse import parse_bytes
 from reader.store import Store, content_hash, identity
 
 ROOT = Path(__file__).resolve().parent.parent
 READER = Path(sys.executable).parent / "reader"
-BATCH = 2000  # reader.importer.import_sources' batch size
-FILES = 3000  # two batches: one full, one partial
+BATCH = BATCH_SIZE  # reader.importer.import_sources' batch size
+FILES = 3000  # several batches, the last one partial
 EDIT_EVERY = 4  # one file in four differs in folder b
 EDIT_WORD = "zqxedited"  # only in the edited versions: the search index must follow
 EDIT_TAG = "Crash Edited"

@@ -12,6 +12,7 @@ import gc
 import sqlite3
 import threading
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -21,6 +22,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -237,7 +239,9 @@ class ReaderApp(App[None]):
     def on_view_loaded(self, message: ViewLoaded) -> None:
         if message.data.view != self._wanted_view:
             return  # a newer view was asked for while this one was computed
-        self._show_view(message.data, message.unread, message.total_articles)
+        # A worker that finishes as the app closes finds no screen to fill.
+        with suppress(NoMatches):
+            self._show_view(message.data, message.unread, message.total_articles)
 
     def _show_view(self, data: ViewData, unread: int | None, total_articles: int) -> None:
         self.view = self._wanted_view = data.view
@@ -261,7 +265,8 @@ class ReaderApp(App[None]):
     def on_unread_counted(self, message: UnreadCounted) -> None:
         if message.view == self.view:
             self.view_unread = message.unread
-            self._update_header()
+            with suppress(NoMatches):  # the app may be closing
+                self._update_header()
 
     def _check_for_changes(self) -> None:
         version = self.store.data_version()
@@ -483,7 +488,10 @@ class ReaderApp(App[None]):
 
     def _run_search(self) -> None:
         self._search_timer = None
-        text = clean_field_text(self.search_input.value).strip()
+        try:
+            text = clean_field_text(self.search_input.value).strip()
+        except NoMatches:
+            return  # the timer fired as the app was closing
         if text != self.view.query:
             self.load_view(self.view.searching(text), keep_id=self.current_id)
 
