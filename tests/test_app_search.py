@@ -123,3 +123,19 @@ async def test_a_burst_of_keys_lands_in_the_search_field(demo_db):
         assert app.view.query == "dock"
         await pilot.press("slash", "x")  # in the field, / is just a character
         assert app.query_one("#search").value == "dock/x"
+
+
+async def test_next_unread_in_a_relevance_ordered_search(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("slash", *"port", "enter")
+        await settle(app, pilot)
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert app.view.relevance
+        total = app.query_one(HeadlineList).total
+        for _ in range(total + 2):  # past the last unread: a notice, not a crash
+            await pilot.press("n")
+        await settle(app, pilot)
+        assert app.is_running
+        assert app.query_one(HeadlineList).cursor == total - 1

@@ -333,6 +333,10 @@ class ReaderApp(App[None]):
                 if open_it:
                     self.post_message(ArticleOpened(row.id))
                 return
+        if self.view.query and self.view.relevance:
+            # A relevance order has no keyset to look past the rows held.
+            self.notify("No more unread articles among these results.", timeout=3)
+            return
         # Not among the rows held: one index lookup finds it, a worker re-centres the list.
         unread_view = replace(self.view, unread_only=True)
         if forward:
