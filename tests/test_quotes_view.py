@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -388,3 +389,29 @@ async def test_a_long_list_reads_pages_on_demand(big_db):
         await pilot.press("G")
         await settle(app, pilot)
         assert quotes.current.speaker == "Speaker 3" and quotes.current.text == "quote 0-3"
+
+
+async def test_typing_ahead_in_the_speaker_picker_picks_what_was_typed(demo_db):
+    """Letters and enter arriving in one burst (a fast typist, a paste + enter)."""
+    app = QuotesApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        for key in ["p", "e", "s", "k", "enter"]:
+            app.post_message(events.Key(key, None if key == "enter" else key))
+        await settle(app, pilot)
+        assert screen_of(app).speaker == PESKOV
+
+
+async def test_a_pasted_control_sequence_never_reaches_the_speaker_field(demo_db):
+    app = QuotesApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        app.screen.query_one("#speaker-picker-input").insert_text_at_cursor(
+            "pes\x1b]0;pwned\x07k\u202e"
+        )
+        await pilot.pause()
+        assert app.screen.query_one("#speaker-picker-input").value == "pesk"

@@ -34,6 +34,7 @@ from textual.worker import get_current_worker
 
 from reader.filters import Filter
 from reader.store import QuoteRow, Store, TagCount
+from widgets.clean_input import CleanInput
 from widgets.cursor_keys import CursorKeys, cursor_bindings
 from widgets.headline_list import PAGE, short_date
 from widgets.key_bar import KeyBar
@@ -654,6 +655,13 @@ class SpeakerList(ScrollView, can_focus=False):
             self.post_message(self.Clicked(row))
 
 
+class _SpeakerInput(CleanInput):
+    """The speaker field. Like the tag picker's, its own enter (no priority binding on the
+    screen) picks, so every letter typed before it is in the field first."""
+
+    BINDINGS = [Binding("enter", "submit", "Show their quotes", id="speaker-picker.choose")]
+
+
 class SpeakerPicker(ModalScreen[str | None]):
     """Pick one speaker: type to filter (fuzzy, like the tag picker), ``enter`` takes it.
 
@@ -661,7 +669,6 @@ class SpeakerPicker(ModalScreen[str | None]):
     """
 
     BINDINGS = [
-        Binding("enter", "choose", "Show their quotes", id="speaker-picker.choose", priority=True),
         Binding("escape", "close", "Close", id="speaker-picker.close"),
         Binding("down", "cursor(1)", "Next", id="speaker-picker.down", show=False),
         Binding("up", "cursor(-1)", "Previous", id="speaker-picker.up", show=False),
@@ -703,7 +710,7 @@ class SpeakerPicker(ModalScreen[str | None]):
         )
         with Vertical(id="speaker-picker"):
             yield Static(title, id="speaker-picker-title")
-            yield Input(placeholder="type a name", id="speaker-picker-input")
+            yield _SpeakerInput(placeholder="type a name", id="speaker-picker-input")
             yield SpeakerList(self.matcher, id="speaker-picker-list")
         yield KeyBar()
 
@@ -723,6 +730,11 @@ class SpeakerPicker(ModalScreen[str | None]):
     def _query_changed(self, event: Input.Changed) -> None:
         event.stop()
         self._refilter()
+
+    @on(Input.Submitted, "#speaker-picker-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_choose()
 
     @on(SpeakerList.Clicked)
     def _clicked(self, event: SpeakerList.Clicked) -> None:
