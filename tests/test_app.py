@@ -353,3 +353,22 @@ async def test_ctrl_c_quits_and_the_marks_are_already_saved(demo_db, newest):
         assert not app.is_running
     marks = read_state(demo_db)
     assert marks[newest[0].id] == 1 and marks[newest[1].id] == 1
+
+
+async def test_backspace_typed_fast_deletes_letters_before_it_removes_a_tag(demo_db):
+    from textual import events
+
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("t")
+        await settle(app, pilot)
+        await pilot.press(*"carrow", "enter")
+        await settle(app, pilot)
+        assert app.view.tags == ("Carrow",)
+        for key in ["p", "o", "backspace", "backspace"]:
+            app.post_message(events.Key(key, None if key == "backspace" else key))
+        await settle(app, pilot)
+        assert app.view.tags == ("Carrow",)  # the letters went, the tag stayed
+        await pilot.press("backspace")  # now the field is empty: the last tag goes
+        await settle(app, pilot)
+        assert app.view.tags == ()

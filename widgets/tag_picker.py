@@ -482,6 +482,19 @@ class _TagInput(CleanInput):
 
     BINDINGS = [Binding("enter", "submit", "Add tag", id="tag-picker.add")]
 
+    class Backspace(Message):
+        """A backspace the screen took while the field looked empty (see remove_last)."""
+
+    class EmptyBackspace(Message):
+        """That backspace, found in the field's own turn to meet an empty field."""
+
+    def on__tag_input_backspace(self, event: Backspace) -> None:
+        event.stop()
+        if self.value:
+            self.action_delete_left()  # letters typed before it had not arrived yet
+        else:
+            self.post_message(self.EmptyBackspace())
+
 
 class TagPicker(ModalScreen[None]):
     """Pick tags to narrow the view: type to filter, enter adds, backspace removes.
@@ -588,6 +601,11 @@ class TagPicker(ModalScreen[None]):
         self._refilter()
         self.refresh_bindings()
 
+    @on(_TagInput.EmptyBackspace)
+    def _empty_backspace(self, event: _TagInput.EmptyBackspace) -> None:
+        event.stop()
+        self._remove_last()
+
     @on(Input.Submitted, "#tag-picker-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -630,6 +648,11 @@ class TagPicker(ModalScreen[None]):
         self.refresh_bindings()
 
     def action_remove_last(self) -> None:
+        # The field may still have letters queued (typed in the same burst): let it decide
+        # in its own turn whether this backspace deletes a letter or removes a tag.
+        self.filter_input.post_message(_TagInput.Backspace())
+
+    def _remove_last(self) -> None:
         if not self.chosen:
             return
         self.chosen.pop()
