@@ -125,8 +125,6 @@ class ReaderApp(App[None]):
         self.db_path = Path(db_path)
         self.store = Store(self.db_path, readonly=None)  # read-only when it cannot be written
         self._local = threading.local()
-        self._thread_stores: list[Store] = []
-        self._lock = threading.Lock()
         self.view = Filter()
         self.view_unread: int | None = 0
         self.total_articles = 0
@@ -148,16 +146,7 @@ class ReaderApp(App[None]):
         if store is None:
             store = Store(self.db_path, readonly=self.store.readonly)
             self._local.store = store
-            with self._lock:
-                self._thread_stores.append(store)
         return store
-
-    def _close_stores(self) -> None:
-        with self._lock:
-            for store in self._thread_stores:
-                store.close()
-            self._thread_stores.clear()
-        self.store.close()
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -194,7 +183,11 @@ class ReaderApp(App[None]):
             self.set_interval(WATCH_SECONDS, self._check_for_changes)
 
     def on_unmount(self) -> None:
-        self._close_stores()
+        self.store.close()
+        # Workers' connections are not closed from here: a worker may still be inside
+        # SQLite on its own thread, and closing a connection under it crashed the process
+        # (a segfault, seen once in CI). They close with their threads; everything they
+        # wrote is already committed.
 
     def on_resize(self) -> None:
         self._apply_size(self.size.width)
