@@ -181,8 +181,11 @@ class Store:
             readonly = self.path.exists() and not writable(self.path)
         self.readonly = readonly
         self.conn: sqlite3.Connection = open_database(self.path, readonly=readonly)
+        self.closed = False
 
     def close(self) -> None:
+        """Close the connection; SQLite rolls back a transaction still open on it."""
+        self.closed = True
         self.conn.close()
 
     def __enter__(self) -> Store:
@@ -200,7 +203,10 @@ class Store:
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # Closed already: Ctrl-C landed between BEGIN and the `with` block, so this runs
+            # only when the abandoned generator is collected, and the close rolled back.
+            if not self.closed and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")

@@ -268,3 +268,27 @@ def test_the_same_article_twice_in_one_batch(store):
     assert result.ids == [1, 1, 1]
     assert store.count() == 1
     assert store.article(1).article.lede == "second version"
+
+
+def test_a_transaction_abandoned_by_ctrl_c_is_quiet_after_close(db_path):
+    """Ctrl-C landing between BEGIN and the `with` block leaves the transaction's generator
+    suspended; the command closes the store (SQLite rolls back), and when the generator is
+    collected later it must not try to roll back on the closed connection
+    ("Exception ignored ... Cannot operate on a closed database" at exit)."""
+    import gc
+    import sys
+
+    unraisable: list[object] = []
+    previous, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        store = Store(db_path)
+        context = store.transaction()
+        context.__enter__()  # the `with` block never starts: __exit__ is never called
+        store.close()
+        del context
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert unraisable == []
+    with Store(db_path) as store:  # the rollback happened: the file takes writes again
+        store.mark_read([1])
