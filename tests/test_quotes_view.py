@@ -35,8 +35,6 @@ class QuotesApp(App[None]):
         self.view = view
         self.store = Store(db)
         self._local = threading.local()
-        self._stores: list[Store] = []
-        self._lock = threading.Lock()
         self.received: list[QuoteOpened] = []
         self.actions_run: list[str] = []
 
@@ -44,16 +42,16 @@ class QuotesApp(App[None]):
         store = getattr(self._local, "store", None)
         if store is None:
             store = self._local.store = Store(self.db)
-            with self._lock:
-                self._stores.append(store)
         return store
 
     def on_mount(self) -> None:
         self.push_screen(QuotesScreen(self.store, self.thread_store, self.view))
 
     def on_unmount(self) -> None:
-        for store in [*self._stores, self.store]:
-            store.close()
+        # Only this thread's store: a worker may still be inside SQLite with its own, and
+        # closing a connection under it can crash the process (as the reader learnt).
+        # Workers' stores close with their threads.
+        self.store.close()
 
     def on_quote_opened(self, message: QuoteOpened) -> None:
         self.received.append(message)
