@@ -139,3 +139,74 @@ async def test_next_unread_in_a_relevance_ordered_search(demo_db):
         await settle(app, pilot)
         assert app.is_running
         assert app.query_one(HeadlineList).cursor == total - 1
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_letter_after_a_pause_searches_at_once(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        app.clock = clock = FakeClock()
+        await pilot.press("slash", "d")
+        await pilot.pause()  # no wait for a debounce: the query was asked for with the key
+        assert app._wanted_view.query == "d" and app._search_timer is None
+        clock.now += 1  # a pause in typing
+        await pilot.press("o")
+        await pilot.pause()
+        assert app._wanted_view.query == "do" and app._search_timer is None
+        await settle(app, pilot)
+        assert app.view.query == "do" and "/do " in header(app)
+
+
+async def test_a_fast_burst_runs_two_queries_not_one_a_letter(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        app.clock = FakeClock()  # time stands still: every letter is in the burst
+        asked: list[str] = []
+        load_view = app.load_view
+
+        def recording(view, **kwargs):
+            asked.append(view.query)
+            load_view(view, **kwargs)
+
+        app.load_view = recording
+        await pilot.press("slash", *"dock")
+        await settle(app, pilot)
+        assert asked == ["d", "dock"]  # the first letter at once, the rest when typing paused
+        assert app.view.query == "dock"
+
+
+async def test_backspace_to_the_shown_search_while_a_longer_one_loads(demo_db, monkeypatch):
+    import threading
+
+    import widgets.app
+
+    compute_view = widgets.app.compute_view
+    release = threading.Event()
+
+    def held(store, view, *args):
+        if view.query == "dockx":
+            release.wait(10)  # still computing when the backspace arrives
+        return compute_view(store, view, *args)
+
+    monkeypatch.setattr(widgets.app, "compute_view", held)
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        app.clock = clock = FakeClock()
+        await pilot.press("slash", *"dock")
+        await settle(app, pilot)
+        shown = app.query_one(HeadlineList).total
+        clock.now += 1
+        await pilot.press("x")  # "dockx" is asked for at once ...
+        clock.now += 1
+        await pilot.press("backspace")  # ... and "dock" again before its rows are shown
+        await pilot.pause()
+        release.set()
+        await settle(app, pilot)
+        assert app.view.query == "dock" and app.query_one(HeadlineList).total == shown

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -47,7 +48,9 @@ from widgets.messages import (
 )
 
 NARROW_WIDTH = 100
-SEARCH_DEBOUNCE = 0.08  # seconds of quiet typing before a search runs (one keystroke gap)
+# A letter typed after a pause searches at once; letters typed closer together than this
+# (a fast burst, a paste) wait until typing pauses, so a burst runs two queries, not one each.
+SEARCH_DEBOUNCE = 0.08
 WATCH_SECONDS = 2.0
 
 WELCOME = """\
@@ -133,6 +136,8 @@ class ReaderApp(App[None]):
         self._wanted_view = self.view  # the last view asked for: older results are dropped
         self._before_search: tuple[Filter, int | None] | None = None
         self._search_timer: Timer | None = None
+        self._last_keystroke = -1.0  # time.monotonic() of the last change to the search field
+        self.clock = time.monotonic  # replaceable by tests
         self._picker = None  # the open tag picker, waiting for its tags
         self._undo: list[dict[int, bool]] = []  # read states to put back, newest last
         self._watch = watch
@@ -478,10 +483,22 @@ class ReaderApp(App[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "search":
             return
-        # Debounced: a query runs once typing pauses, in a worker that replaces the last.
+        # The first letter after a pause searches at once (no wait for a debounce); letters
+        # that follow it quickly wait until typing pauses. Each query runs in a worker that
+        # replaces the last.
         if self._search_timer is not None:
             self._search_timer.stop()
-        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._run_search)
+            self._search_timer = None
+        if not event.value:  # an emptied field (also when `/` reopens it): the plain view
+            self._run_search()
+            return
+        now = self.clock()
+        in_burst = now - self._last_keystroke < SEARCH_DEBOUNCE
+        self._last_keystroke = now
+        if in_burst:
+            self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._run_search)
+        else:
+            self._run_search()
 
     def _run_search(self) -> None:
         self._search_timer = None
@@ -489,8 +506,10 @@ class ReaderApp(App[None]):
             text = clean_field_text(self.search_input.value).strip()
         except NoMatches:
             return  # the timer fired as the app was closing
-        if text != self.view.query:
-            self.load_view(self.view.searching(text), keep_id=self.current_id)
+        # Against the view last asked for, not the one shown: "kr" still loading, then a
+        # backspace back to the shown "k", must load "k" again or "kr" would land.
+        if text != self._wanted_view.query:
+            self.load_view(self._wanted_view.searching(text), keep_id=self.current_id)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search":
