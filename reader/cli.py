@@ -16,7 +16,7 @@ import click
 
 from reader.filters import Filter
 from reader.paths import default_db_path
-from reader.schema import DatabaseError
+from reader.schema import DatabaseError, upgrade_notice
 
 EXIT_INTERRUPTED = 130
 
@@ -71,6 +71,8 @@ def _store(ctx: click.Context, db: Path | None, *, readonly: bool = False):
 
     path = db or ctx.obj.get("db") or default_db_path()
     ctx.obj["path"] = path
+    if not readonly and (notice := upgrade_notice(path)):
+        click.echo(notice, err=True)
     store = Store(path, readonly=None if not readonly else True)
     ctx.call_on_close(store.close)
     return store

@@ -13,20 +13,25 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from reader.schema import SEARCH_FOLDS
+
 # What the FTS5 unicode61 tokenizer counts as a word character: letters and digits.
 _WORD = re.compile(r"[^\W_]+")
 _CHUNK = re.compile(r"\S+")
 _MAX_TERMS = 32
 _MAX_QUERY = 1000
+_FOLD_TABLE = str.maketrans(dict(SEARCH_FOLDS))
+_FOLDABLE = re.compile("[" + "".join(letter for letter, _ in SEARCH_FOLDS) + "]")
 
 
 def fold_for_index(text: str) -> str:
-    """The one folding SQLite's tokenizer does not do: Turkish dotless ``ı`` to ``i``.
+    """The foldings SQLite's tokenizer does not do (``SEARCH_FOLDS``: ``ı`` to ``i``, ``ø``
+    to ``o``, ``ß`` to ``ss``...).
 
     Applied to everything indexed (and, as ``replace()``, in the ``article_search``
     view, so that deletes see the same text) and to every query.
     """
-    return text.replace("ı", "i").replace("İ", "I")
+    return text.translate(_FOLD_TABLE) if _FOLDABLE.search(text) else text
 
 
 def fold(word: str) -> str:

@@ -320,3 +320,21 @@ def test_many_files_are_parsed_in_a_second_process_with_the_same_result(run, tmp
     assert again.stdout.strip() == f"0 new, 0 updated, {count} unchanged, 1 failed"
     tags = {t["name"]: t["articles"] for t in json.loads(run("tags", "--json").stdout)}
     assert sum(tags.values()) == count
+
+
+def test_an_upgrade_that_rebuilds_the_index_is_announced(run, imported, db_path):
+    from reader.schema import LATEST_VERSION, MIGRATIONS, _statements
+
+    with sqlite3.connect(db_path, isolation_level=None) as conn:  # back to schema 3
+        for statement in _statements(MIGRATIONS[1]):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    articles = len(list(SAMPLES.glob("*.txt")))
+    result = run("list")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        f"reader: upgrading {db_path} from schema 3 to {LATEST_VERSION}"
+        f" (the search index of {articles} articles is rebuilt, once)..."
+    ]
+    assert run("list").stderr == ""  # once

@@ -12,9 +12,11 @@ from pathlib import Path
 
 
 def open_app(db_path: Path) -> None:
-    from reader.schema import DatabaseError
+    from reader.schema import DatabaseError, upgrade_notice
     from widgets.app import make_app
 
+    if notice := upgrade_notice(db_path):
+        print(notice, file=sys.stderr, flush=True)
     try:
         app = make_app(db_path)
     except DatabaseError as error:
