@@ -166,7 +166,7 @@ async def test_pick_a_speaker_then_clear(demo_db, every_quote):
         assert isinstance(app.screen, SpeakerPicker)
         await type_text(pilot, "dmitry pes")
         speakers = app.screen.query_one(SpeakerList)
-        assert speakers.highlighted == PESKOV
+        assert speakers.highlighted.name == PESKOV
         await pilot.press("enter")
         await settle(app, pilot)
         screen = screen_of(app)
@@ -292,7 +292,7 @@ async def test_markup_is_shown_literally(markup_db):
         await settle(app, pilot)
         await type_text(pilot, "[bold")
         speakers = app.screen.query_one(SpeakerList)
-        assert speakers.highlighted == SPEAKER
+        assert speakers.highlighted.name == SPEAKER
         assert lines(speakers, 1)[0].lstrip().startswith(SPEAKER)
         await pilot.press("enter")
         await settle(app, pilot)

@@ -17,7 +17,8 @@ from textual.widgets import Input
 from reader.store import TagCount
 from widgets.key_bar import KeyBar
 from widgets.messages import LastTagRemoved, TagChosen
-from widgets.tag_picker import TagChips, TagList, TagMatcher, TagPicker
+from widgets.picker import NameMatcher
+from widgets.tag_picker import TagChips, TagList, TagPicker
 
 
 def tags_of(*rows: tuple[str, int]) -> list[TagCount]:
@@ -97,7 +98,7 @@ async def type_text(pilot: Pilot, text: str) -> None:
 
 
 def test_empty_query_lists_everything_by_article_count() -> None:
-    matcher = TagMatcher(TAGS)
+    matcher = NameMatcher(TAGS)
     ranked = [TAGS[i].name for i in matcher.match("")]
     assert ranked == [
         "Rural Sweden",
@@ -119,27 +120,27 @@ def test_ranking_prefix_then_substring_then_subsequence_then_count() -> None:
         ("Prussia", 50),  # substring
         ("nothing", 10_000),  # no match
     )
-    matcher = TagMatcher(tags)
+    matcher = NameMatcher(tags)
     ranked = [tags[i].name for i in matcher.match("RUS")]
     assert ranked == ["rust", "Russia", "xxrusxx", "Prussia", "Rxuxs"]
 
 
 def test_incremental_narrowing_matches_a_fresh_search() -> None:
     tags = synthetic(3000)
-    typed = TagMatcher(tags)
+    typed = NameMatcher(tags)
     for query in ["k", "ka", "kar", "ka", "kae", "", "ren", "reno"]:
-        fresh = TagMatcher(tags)
+        fresh = NameMatcher(tags)
         assert typed.match(query) == fresh.match(query), query
 
 
 def test_leading_hash_and_case_are_ignored() -> None:
-    matcher = TagMatcher(TAGS)
+    matcher = NameMatcher(TAGS)
     assert [TAGS[i].name for i in matcher.match("#KREM")] == ["Kremlin"]
 
 
 def test_match_positions_map_back_through_casefolding() -> None:
     tags = tags_of(("Straße Nord", 3), ("Kremlin", 2))
-    matcher = TagMatcher(tags)
+    matcher = NameMatcher(tags)
     # "ße" folds to "sse": positions in the folded name map back to ß and e as shown
     assert matcher.positions(0, "SSE") == [4, 5]
     assert matcher.positions(0, "ssen") == [0, 4, 5, 7]
@@ -149,14 +150,14 @@ def test_match_positions_map_back_through_casefolding() -> None:
 
 def test_index_of_compares_tag_keys() -> None:
     tags = tags_of(("Russia", 3), ("Port  Ysel", 2))  # a name not whitespace-normalised
-    matcher = TagMatcher(tags)
+    matcher = NameMatcher(tags)
     assert matcher.index_of("  RUSSIA ") == 0
     assert matcher.index_of("port ysel") == 1
     assert matcher.index_of("Kremlin") is None
 
 
 def test_excluded_tags_are_never_listed() -> None:
-    matcher = TagMatcher(TAGS)
+    matcher = NameMatcher(TAGS)
     matcher.exclude([matcher.index_of("russia")])
     assert "Russia" not in [TAGS[i].name for i in matcher.match("")]
     assert "Russia" not in [TAGS[i].name for i in matcher.match("rus")]
@@ -183,7 +184,7 @@ def test_typing_narrows_the_list_and_highlights_matches() -> None:
         assert shown[4].lstrip().startswith("#Rural Sweden")
         assert shown[5].strip() == ""
         # matched characters are styled apart from the rest of the name
-        match_style = tag_list.get_visual_style("tag-list--match", "tag-list--cursor")
+        match_style = tag_list.get_visual_style("match-list--match", "match-list--cursor")
         row = tag_list.render_line(0)
         styled = [seg.text for seg in row if seg.style == match_style.rich_style]
         assert styled == ["Rus"]
@@ -448,7 +449,7 @@ def test_fifty_thousand_tags_open_and_filter() -> None:
         tag_list = screen.query_one(TagList)
         assert tag_list.match_count == 50_000
         assert tag_list.virtual_size.height == 50_000
-        refilter = screen._refilter
+        refilter = screen.refilter
         spent: list[float] = []
 
         def timed_refilter() -> None:
@@ -456,7 +457,7 @@ def test_fifty_thousand_tags_open_and_filter() -> None:
             refilter()
             spent.append(time.perf_counter() - started)
 
-        screen._refilter = timed_refilter  # type: ignore[method-assign]
+        screen.refilter = timed_refilter  # type: ignore[method-assign]
         query = ""
         for char in "karen":
             query += char

@@ -17,18 +17,16 @@ from dataclasses import dataclass, replace
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual import events, on, work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.containers import Vertical
-from textual.content import Content, Span
+from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.style import Style as VisualStyle
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -39,7 +37,7 @@ from widgets.cursor_keys import CursorKeys, cursor_bindings
 from widgets.headline_list import PAGE, short_date
 from widgets.key_bar import KeyBar
 from widgets.messages import QuoteOpened
-from widgets.tag_picker import TagMatcher
+from widgets.picker import MatchList, NameMatcher, PickerScreen, picker_bindings
 
 __all__ = ["QuoteList", "QuoteOpened", "QuotesScreen", "SpeakerList", "SpeakerPicker"]
 
@@ -514,145 +512,15 @@ class QuotesScreen(Screen[None]):
 # ---- the speaker picker ---------------------------------------------------------------
 
 
-def _runs(positions: list[int], shift: int, style: VisualStyle) -> list[Span]:
-    """Consecutive positions as one span each."""
-    spans: list[Span] = []
-    for position in positions:
-        if spans and spans[-1].end == position + shift:
-            spans[-1] = Span(spans[-1].start, position + shift + 1, style)
-        else:
-            spans.append(Span(position + shift, position + shift + 1, style))
-    return spans
+class SpeakerList(MatchList):
+    """The speakers matching the picker's field: name, then how many quotes."""
 
+    def counts(self, item: TagCount) -> str:
+        noun = "quote" if item.articles == 1 else "quotes"
+        return f"  {item.articles:>{self.articles_width},} {noun:<6} "
 
-class SpeakerList(ScrollView, can_focus=False):
-    """The speakers matching the picker's field, one row each; the picker keeps the focus."""
-
-    COMPONENT_CLASSES = {
-        "speaker-list--cursor",
-        "speaker-list--match",
-        "speaker-list--count",
-        "speaker-list--empty",
-    }
-
-    DEFAULT_CSS = """
-    SpeakerList {
-        height: 1fr;
-        overflow-x: hidden;
-        scrollbar-size-vertical: 1;
-        background: $surface;
-        color: $foreground;
-        & > .speaker-list--cursor {
-            background: $block-cursor-background;
-            color: $block-cursor-foreground;
-            text-style: $block-cursor-text-style;
-        }
-        & > .speaker-list--match {
-            color: $text-accent;
-            text-style: bold underline;
-        }
-        & > .speaker-list--count {
-            color: $text-muted;
-        }
-        & > .speaker-list--empty {
-            color: $text-muted;
-            text-style: italic;
-        }
-    }
-    """
-
-    @dataclass
-    class Clicked(Message):
-        """Internal: a row was clicked (the cursor is already on it)."""
-
-        index: int
-
-    def __init__(self, matcher: TagMatcher, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.matcher = matcher
-        self.indices: list[int] = []
-        self.filter_text = ""
-        self.cursor = 0
-        self._count_width = len(f"{max((s.articles for s in matcher.tags), default=0):,}")
-        self._strips: LRUCache[tuple[int, bool, int, str], Strip] = LRUCache(256)
-
-    def set_matches(self, indices: list[int], query: str) -> None:
-        self.indices = indices
-        self.filter_text = query
-        self.cursor = 0
-        self._strips.clear()
-        self.virtual_size = Size(0, len(indices))
-        self.scroll_to(y=0, animate=False, immediate=True)
-        self.refresh()
-
-    @property
-    def highlighted(self) -> str | None:
-        if 0 <= self.cursor < len(self.indices):
-            return self.matcher.tags[self.indices[self.cursor]].name
-        return None
-
-    def move_cursor(self, delta: int) -> None:
-        if not self.indices:
-            return
-        old = self.cursor
-        self.cursor = min(max(self.cursor + delta, 0), len(self.indices) - 1)
-        self.refresh_line(old)
-        self.refresh_line(self.cursor)
-        height = max(1, self.scrollable_content_region.height)
-        top = int(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
-
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        row = int(self.scroll_y) + y
-        if not self.indices:
-            if y == 0:
-                text = " no speaker matches" if self.matcher.tags else " nobody is quoted by name"
-                content = Content(text).truncate(width, pad=True)
-                style = self.get_visual_style("speaker-list--empty")
-                return Strip(content.render_segments(style), width)
-            return Strip.blank(width, self.get_visual_style().rich_style)
-        if row >= len(self.indices):
-            return Strip.blank(width, self.get_visual_style().rich_style)
-        index = self.indices[row]
-        key = (index, row == self.cursor, width, self.filter_text)
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = self._render_row(index, row == self.cursor, width)
-            self._strips[key] = strip
-        return strip
-
-    def _render_row(self, index: int, on_cursor: bool, width: int) -> Strip:
-        extra = ("speaker-list--cursor",) if on_cursor else ()
-        base = self.get_visual_style(*extra)
-        speaker = self.matcher.tags[index]
-        name = Content(speaker.name)
-        if len(name.plain) == len(speaker.name):  # nothing stripped: offsets still hold
-            positions = self.matcher.positions(index, self.filter_text)
-            match = self.get_visual_style("speaker-list--match", *extra)
-            name = name.add_spans(_runs(positions, 0, match))
-        noun = "quote" if speaker.articles == 1 else "quotes"
-        count = f"  {speaker.articles:>{self._count_width},} {noun:<6} "
-        line = Content(" ") + name.truncate(max(1, width - 1 - len(count)), ellipsis=True, pad=True)
-        line += Content.styled(count, self.get_visual_style("speaker-list--count", *extra))
-        return Strip(line.truncate(width, pad=True).render_segments(base), width)
-
-    def _on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        row = int(self.scroll_y) + offset.y
-        if 0 <= row < len(self.indices):
-            event.stop()
-            self.move_cursor(row - self.cursor)
-            self.post_message(self.Clicked(row))
+    def empty_text(self) -> str:
+        return "no speaker matches" if self.matcher.tags else "nobody is quoted by name"
 
 
 class _SpeakerInput(CleanInput):
@@ -662,98 +530,45 @@ class _SpeakerInput(CleanInput):
     BINDINGS = [Binding("enter", "submit", "Show their quotes", id="speaker-picker.choose")]
 
 
-class SpeakerPicker(ModalScreen[str | None]):
+class SpeakerPicker(PickerScreen[str | None]):
     """Pick one speaker: type to filter (fuzzy, like the tag picker), ``enter`` takes it.
 
     Dismissed with the speaker's name, or ``None`` on ``escape``.
     """
 
-    BINDINGS = [
-        Binding("escape", "close", "Close", id="speaker-picker.close"),
-        Binding("down", "cursor(1)", "Next", id="speaker-picker.down", show=False),
-        Binding("up", "cursor(-1)", "Previous", id="speaker-picker.up", show=False),
-        Binding("pagedown", "page(1)", "Page down", id="speaker-picker.pagedown", show=False),
-        Binding("pageup", "page(-1)", "Page up", id="speaker-picker.pageup", show=False),
-    ]
+    PREFIX = "speaker-picker"
+    BINDINGS = picker_bindings(PREFIX)
 
     DEFAULT_CSS = """
-    SpeakerPicker {
-        align: center middle;
-        #speaker-picker {
-            width: 64;
-            max-width: 95%;
-            height: 80%;
-            padding: 0 1;
-            border: round $border;
-            background: $surface;
-        }
-        #speaker-picker-title {
-            height: 1;
-            text-style: bold;
-        }
-        #speaker-picker-input {
-            margin: 1 0 0 0;
-        }
+    SpeakerPicker #speaker-picker {
+        width: 64;
     }
     """
 
     def __init__(self, speakers: Sequence[tuple[str, int]]) -> None:
         super().__init__()
-        # TagMatcher ranks any names with counts; a speaker's count rides in ``articles``.
+        # A speaker's quote count rides in ``articles``, which the matcher ranks by.
         rows = [TagCount(n, name, count, 0) for n, (name, count) in enumerate(speakers)]
-        self.matcher = TagMatcher(rows)
+        self.matcher = NameMatcher(rows)
 
-    def compose(self) -> ComposeResult:
+    def heading(self) -> Content:
         count = len(self.matcher.tags)
-        title = Content("Quotes by") + Content.styled(
+        return Content("Quotes by") + Content.styled(
             f"  {count:,} speaker{'' if count == 1 else 's'}", "dim"
         )
-        with Vertical(id="speaker-picker"):
-            yield Static(title, id="speaker-picker-title")
-            yield _SpeakerInput(placeholder="type a name", id="speaker-picker-input")
-            yield SpeakerList(self.matcher, id="speaker-picker-list")
-        yield KeyBar()
 
-    def on_mount(self) -> None:
-        self._refilter()
-        self.set_focus(self.query_one(Input))
+    def make_input(self) -> Input:
+        return _SpeakerInput(placeholder="type a name", id="speaker-picker-input")
+
+    def make_list(self) -> MatchList:
+        return SpeakerList(self.matcher, id="speaker-picker-list")
 
     @property
     def speaker_list(self) -> SpeakerList:
         return self.query_one(SpeakerList)
 
-    def _refilter(self) -> None:
-        query = self.query_one(Input).value
-        self.speaker_list.set_matches(self.matcher.match(query), query)
-
-    @on(Input.Changed, "#speaker-picker-input")
-    def _query_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._refilter()
-
-    @on(Input.Submitted, "#speaker-picker-input")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_choose()
-
-    @on(SpeakerList.Clicked)
-    def _clicked(self, event: SpeakerList.Clicked) -> None:
-        event.stop()
-        self.action_choose()
-
-    def action_choose(self) -> None:
-        name = self.speaker_list.highlighted
-        if name is None:
-            self.app.bell()
-            return
-        self.dismiss(name)
+    def choose(self, index: int) -> None:
+        self.dismiss(self.matcher.tags[index].name)
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-    def action_cursor(self, delta: int) -> None:
-        self.speaker_list.move_cursor(delta)
-
-    def action_page(self, pages: int) -> None:
-        height = max(1, self.speaker_list.scrollable_content_region.height - 1)
-        self.speaker_list.move_cursor(pages * height)
