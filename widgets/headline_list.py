@@ -20,7 +20,6 @@ from textual import events, work
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -29,7 +28,7 @@ from reader.filters import Filter
 from reader.search import match_spans, parse_query
 from reader.store import Headline, Store
 from widgets.cursor_keys import CursorKeys, cursor_bindings
-from widgets.messages import ArticleHighlighted, ArticleOpened
+from widgets.messages import ArticleHighlighted, ArticleOpened, PageLoaded
 
 PAGE = 200
 MAX_ROWS = 6 * PAGE  # rows kept around the viewport; the rest is fetched again on demand
@@ -81,15 +80,6 @@ class HeadlineList(CursorKeys, ScrollView, can_focus=True):
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
-
-    class PageWanted(Message):
-        """Internal: a worker fetched rows for a jump into the middle of the list."""
-
-        def __init__(self, generation: int, start: int, rows: list[Headline]) -> None:
-            super().__init__()
-            self.generation = generation
-            self.start = start
-            self.rows = rows
 
     def __init__(
         self,
@@ -211,9 +201,9 @@ class HeadlineList(CursorKeys, ScrollView, can_focus=True):
     @work(thread=True, group="headline-pages")
     def _fetch_at(self, generation: int, view: Filter, start: int) -> None:
         rows = self.thread_store().page_at(view, start, PAGE)
-        self.post_message(self.PageWanted(generation, start, rows))
+        self.post_message(PageLoaded(generation, start, rows))
 
-    def on_headline_list_page_wanted(self, message: PageWanted) -> None:
+    def on_page_loaded(self, message: PageLoaded) -> None:
         message.stop()
         self._pending.discard(message.start)
         if message.generation != self._generation:

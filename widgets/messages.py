@@ -47,3 +47,13 @@ class QuoteOpened(Message):
 
     article_id: int
     seq: int
+
+
+@dataclass
+class PageLoaded(Message):
+    """Internal to a virtual list: a worker read ``rows`` from index ``start`` for a jump
+    far into it. The list drops it unless ``generation`` is still the one it shows."""
+
+    generation: int
+    start: int
+    rows: list

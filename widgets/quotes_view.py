@@ -36,7 +36,7 @@ from widgets.clean_input import CleanInput
 from widgets.cursor_keys import CursorKeys, cursor_bindings
 from widgets.headline_list import PAGE, short_date
 from widgets.key_bar import KeyBar
-from widgets.messages import QuoteOpened
+from widgets.messages import PageLoaded, QuoteOpened
 from widgets.picker import MatchList, NameMatcher, PickerScreen, picker_bindings
 
 __all__ = ["QuoteList", "QuoteOpened", "QuotesScreen", "SpeakerList", "SpeakerPicker"]
@@ -108,15 +108,6 @@ class QuoteList(CursorKeys, ScrollView, can_focus=True):
         *cursor_bindings("quotes"),
         Binding("enter", "open", "Open article", id="quotes.open"),
     ]
-
-    class PageLoaded(Message):
-        """Internal: a worker read the quotes from ``start`` for a jump into the list."""
-
-        def __init__(self, generation: int, start: int, rows: list[QuoteRow]) -> None:
-            super().__init__()
-            self.generation = generation
-            self.start = start
-            self.rows = rows
 
     def __init__(
         self, store: Store, thread_store: Callable[[], Store], *, id: str | None = None
@@ -196,9 +187,9 @@ class QuoteList(CursorKeys, ScrollView, can_focus=True):
     @work(thread=True, group="quote-pages")
     def _fetch_at(self, generation: int, view: Filter, speaker: str | None, start: int) -> None:
         rows = self.thread_store().quotes(view, speaker=speaker, offset=start, limit=PAGE)
-        self.post_message(self.PageLoaded(generation, start, rows))
+        self.post_message(PageLoaded(generation, start, rows))
 
-    def on_quote_list_page_loaded(self, message: PageLoaded) -> None:
+    def on_page_loaded(self, message: PageLoaded) -> None:
         message.stop()
         if message.generation != self._generation:
             return
