@@ -4,6 +4,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Speed is measured by benchmarks/, never by a test: no per-example deadline, and no
+# "too slow" health check, on a shared machine or a loaded CI runner.
+settings.register_profile("reader", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("reader")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
