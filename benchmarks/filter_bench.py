@@ -453,13 +453,11 @@ def app_part(args, db: Path, picked: dict) -> dict:
         if errors[name]:
             entry["errors"] = errors[name]
         figures[name] = entry
-    debounce = _search_debounce()
     return {
         "rounds": args.app_rounds,
         "figures": figures,
         "search": search_ok,
         "search_note": search_note,
-        "search_debounce_ms": debounce,
     }
 
 
@@ -489,16 +487,6 @@ def len_tags(db: Path) -> int:
         conn.close()
 
 
-def _search_debounce() -> float | None:
-    """The app's search debounce in ms, read from its source (Textual is not imported)."""
-    source = ROOT / "widgets" / "app.py"
-    try:
-        found = re.search(r"^SEARCH_DEBOUNCE\s*=\s*([\d.]+)", source.read_text(), re.M)
-    except OSError:
-        return None
-    return float(found.group(1)) * 1000 if found else None
-
-
 def print_app(app: dict) -> None:
     print(
         f"\nApp (tui_first_paint.py in tmux, {app['rounds']} interleaved rounds; key to"
@@ -511,19 +499,16 @@ def print_app(app: dict) -> None:
             continue
         ratio = f"x{entry['ratio']:.1f}" if "ratio" in entry else ""
         failed = f"  ({len(entry['errors'])} failed)" if entry.get("errors") else ""
-        beyond = ""
-        if name.startswith("search") and app["search_debounce_ms"] is not None:
-            beyond = f"  ({entry['median'] - app['search_debounce_ms']:.1f} beyond the debounce)"
         print(
             f"{name:32} {entry['median']:8.1f} {entry['min']:8.1f} {entry['max']:8.1f}"
-            f" {entry['n']:3}  {ratio}{failed}{beyond}"
+            f" {entry['n']:3}  {ratio}{failed}"
         )
     if app["search_note"]:
         print(app["search_note"])
-    elif app["search_debounce_ms"] is not None:
+    else:
         print(
-            f"each search figure includes the app's {app['search_debounce_ms']:.0f} ms debounce"
-            " (SEARCH_DEBOUNCE in widgets/app.py)"
+            "each search letter is typed after the earlier ones have settled, as after a pause"
+            " in typing: the app searches at once (letters in a quick burst wait for its end)"
         )
 
 
