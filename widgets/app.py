@@ -159,10 +159,8 @@ class ReaderApp(App[None]):
         yield Static(id="view-title")
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
-                yield CleanInput(
-                    placeholder='search: words, "a phrase", -exclude  (enter: to the list)',
-                    id="search",
-                )
+                # The search field is mounted by the first `/`: an Input and its styles cost
+                # first paint about 7 ms.
                 yield Static(id="active-tags")
                 yield HeadlineList(self.store, self.thread_store, id="headlines")
             yield ArticleView(id="article")
@@ -472,8 +470,16 @@ class ReaderApp(App[None]):
     def search_input(self) -> Input:
         return self.query_one("#search", Input)
 
-    def action_search(self) -> None:
+    async def action_search(self) -> None:
         """Open (or return to) the search field above the list."""
+        if not self.query("#search"):
+            # Keys typed right after `/` wait in the app's queue while this awaits, so they
+            # land in the field once it is focused.
+            field = CleanInput(
+                placeholder='search: words, "a phrase", -exclude  (enter: to the list)',
+                id="search",
+            )
+            await self.query_one("#sidebar").mount(field, before="#active-tags")
         if self._before_search is None:
             self._before_search = (self.view, self.current_id)
             self.search_input.value = ""
