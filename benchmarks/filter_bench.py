@@ -60,15 +60,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "data"
-TOOLS = ROOT.parent / "shared" / "tools"
-HARNESS = TOOLS / "tui_first_paint.py"
-FLOOR = TOOLS / "minimal_textual_app.py"
-VENV_BIN = Path(sys.executable).parent
 TARGET_MS = 50.0
 PAGE = 200
 
 sys.path.insert(0, str(HERE))
-import synth  # noqa: E402  (a sibling script, not a package)
+import synth  # noqa: E402  (sibling scripts, not a package)
+from tui_harness import FLOOR, VENV_BIN, compile_bytecode, harness, summary  # noqa: E402
 
 synth.ensure_reader_importable()
 
@@ -234,15 +231,6 @@ def store_rounds(db: Path, views: list[dict], repeat: int, seed: int) -> list[di
     return rounds
 
 
-def summary(values: list[float]) -> dict:
-    return {
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
-        "n": len(values),
-    }
-
-
 def store_report(views: list[dict], rounds: list[dict]) -> list[dict]:
     warm, measured = rounds[0], rounds[1:]
     rows = []
@@ -309,39 +297,6 @@ def _n(value) -> str:
 
 
 # ---- the app, through tui_first_paint.py --------------------------------------------------
-
-
-def harness(cmd: str, expect: str, *extra: str, timeout: float = 60, quit_keys: str = "q"):
-    """One run of tui_first_paint.py; its raw result."""
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run(
-            [
-                sys.executable,
-                str(HARNESS),
-                "--cmd",
-                cmd,
-                "--expect",
-                expect,
-                "--runs",
-                "1",
-                "--timeout",
-                str(timeout),
-                "--quit-keys",
-                quit_keys,
-                "--json",
-                out.name,
-                *extra,
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        try:
-            with open(out.name) as handle:
-                return json.load(handle)["results"][0]
-        except (ValueError, KeyError, IndexError):
-            return {"error": "no result"}
 
 
 def _keys(text: str) -> list[str]:
@@ -586,6 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         report["store"] = {"repeat": args.repeat, "target_ms": TARGET_MS, "rows": rows}
         over = print_store(rows, args.repeat)
     if not args.no_app:
+        compile_bytecode()
         report["app"] = app_part(args, db, picked)
         print_app(report["app"])
     report["size"] = size_part(db)

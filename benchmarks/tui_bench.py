@@ -9,7 +9,8 @@ round-robin so that machine noise hits every configuration alike, runs
   (the moved highlight and the new article), peak RSS;
 - ``reader --db DB`` then ``G``: time until the oldest headline is on screen.
 
-Prints medians with min and max, and each figure as a ratio to the floor's. Usage, from
+Prints medians with min and max, and each figure as a ratio to the floor's. The reader's
+modules are compiled to bytecode first, as an installation has them (``tui_harness``). Usage, from
 the repository root with the project's venv::
 
     .venv/bin/python benchmarks/tui_bench.py                 # 100,000 articles
@@ -24,62 +25,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-TOOLS = ROOT.parent / "shared" / "tools"
-HARNESS = TOOLS / "tui_first_paint.py"
-FLOOR = TOOLS / "minimal_textual_app.py"
-DATA = ROOT / "benchmarks" / "data"
-VENV_BIN = Path(sys.executable).parent
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import synth  # noqa: E402  (a sibling script, not a package)
+import synth
+from tui_harness import FLOOR, ROOT, VENV_BIN, compile_bytecode, harness, summary
 
-
-def harness(cmd: str, expect: str, *extra: str, timeout: float = 60) -> dict:
-    """One run of tui_first_paint.py; its raw result."""
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run(
-            [
-                sys.executable,
-                str(HARNESS),
-                "--cmd",
-                cmd,
-                "--expect",
-                expect,
-                "--runs",
-                "1",
-                "--rss",
-                "--timeout",
-                str(timeout),
-                "--quit-keys",
-                "q",
-                "--json",
-                out.name,
-                *extra,
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        try:
-            return json.load(open(out.name))["results"][0]
-        except (ValueError, KeyError, IndexError):
-            return {"error": "no result"}
-
-
-def summary(values: list[float]) -> dict:
-    return {
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
-        "n": len(values),
-    }
+DATA = ROOT / "benchmarks" / "data"
 
 
 def main() -> None:
@@ -98,6 +51,7 @@ def main() -> None:
         synth.build_db(db, args.n, tags=args.tags)
     newest = synth.headline_prefix(0)
     oldest = synth.headline_prefix(args.n - 1)
+    compile_bytecode()
     reader = f"{VENV_BIN / 'reader'} --db {db}"
     floor = f"{sys.executable} {FLOOR}"
     keys = ["--keys", "j", "--key-repeat", str(args.keys)]
@@ -107,9 +61,9 @@ def main() -> None:
     }
     for round_no in range(args.rounds):
         runs = [
-            ("floor", harness(floor, "^ready", *keys, "--expect-keys", r"cursor={i}\b")),
-            ("reader", harness(reader, newest, *keys, "--escapes")),
-            ("reader G", harness(reader, newest, "--keys", "G", "--expect-keys", oldest)),
+            ("floor", harness(floor, "^ready", *keys, "--rss", "--expect-keys", r"cursor={i}\b")),
+            ("reader", harness(reader, newest, *keys, "--rss", "--escapes")),
+            ("reader G", harness(reader, newest, "--rss", "--keys", "G", "--expect-keys", oldest)),
         ]
         for name, result in runs:
             if "first_paint_ms" not in result:
