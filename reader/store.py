@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,13 @@ from pathlib import Path
 
 from reader.article import Article, Block, Quote, tag_key
 from reader.filters import Filter
-from reader.schema import LATEST_VERSION, DatabaseError, open_database, writable
+from reader.schema import (
+    BUSY_TIMEOUT_MS,
+    LATEST_VERSION,
+    DatabaseError,
+    open_database,
+    writable,
+)
 from reader.search import fold_for_index, parse_query
 
 __all__ = [
@@ -37,6 +44,7 @@ __all__ = [
 
 _HEADLINE_COLUMNS = "a.id, a.headline, a.source, a.published, a.sort_key, a.read, a.starred"
 _CHUNK = 500  # bound parameters per IN (...) list
+_BEGIN_RETRY_SECONDS = 0.002  # between two tries for the write lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +207,7 @@ class Store:
         """A write transaction: all of it is committed, or none of it (Ctrl-C included)."""
         if self.readonly:
             raise DatabaseError(f"{self.path}: opened read-only, changes cannot be saved")
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             yield self.conn
         except BaseException:
@@ -210,6 +218,29 @@ class Store:
             raise
         else:
             self.conn.execute("COMMIT")
+
+    def _begin(self) -> None:
+        """``BEGIN IMMEDIATE``, trying again every 2 ms while another process writes.
+
+        SQLite's own busy handler sleeps longer at each try (up to 100 ms) and kept
+        missing the moment between two transactions of a running import: a mark waited
+        up to 1.1 s behind one (measured), and could have waited until the timeout.
+        """
+        conn = self.conn
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    busy = (error.sqlite_errorcode & 0xFF) == sqlite3.SQLITE_BUSY
+                    if not busy or time.monotonic() >= deadline:
+                        raise
+                time.sleep(_BEGIN_RETRY_SECONDS)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     # ---- writing articles -------------------------------------------------------
 
@@ -223,8 +254,9 @@ class Store:
         result = SaveResult()
         if not incoming:
             return result
+        batch = _Batch(incoming, result)  # the work that needs no database, done first
         with self.transaction() as conn:
-            _Batch(conn, incoming, result).run()
+            batch.run(conn)
         return result
 
     # ---- marks ------------------------------------------------------------------
@@ -706,21 +738,62 @@ def _headline(row: tuple) -> Headline:
     return Headline(row[0], row[1], row[2], row[3], row[4], bool(row[5]), bool(row[6]))
 
 
-class _Batch:
-    """One ``save``: resolves identities and tags, then writes with ``executemany``."""
+@dataclass(slots=True)
+class _Prepared:
+    """An incoming article with everything about it that needs no database, computed
+    before the write transaction begins."""
 
-    def __init__(self, conn: sqlite3.Connection, incoming: list[Incoming], result: SaveResult):
-        self.conn = conn
-        self.incoming = incoming
+    item: Incoming
+    identity: str
+    digest: str
+    values: tuple  # the articles columns from headline to origin
+    search: tuple[str, str, str | None]  # headline, lede and body as the search index gets them
+
+    @classmethod
+    def of(cls, item: Incoming) -> _Prepared:
+        article = item.article
+        body = "\n".join(b.text for b in article.body) if article.body else None
+        return cls(
+            item,
+            identity(article),
+            content_hash(article),
+            (
+                article.headline,
+                article.published,
+                article.source,
+                json.dumps(list(article.captions), ensure_ascii=False),
+                article.lede,
+                json.dumps(
+                    [{"kind": b.kind, "text": b.text} for b in article.body], ensure_ascii=False
+                ),
+                json.dumps(list(article.warnings)),
+                article.origin,
+            ),
+            (
+                fold_for_index(article.headline),
+                fold_for_index(article.lede),
+                fold_for_index(body) if body else None,
+            ),
+        )
+
+
+class _Batch:
+    """One ``save``: the work that needs no database at construction, outside the write
+    transaction (it holds the lock for less time, and leaves a gap between an import's
+    batches in which a mark gets in); ``run`` resolves identities and tags and writes
+    with ``executemany``."""
+
+    def __init__(self, incoming: list[Incoming], result: SaveResult):
+        self.prepared = [_Prepared.of(item) for item in incoming]
         self.result = result
         self.now = _now()
         self.tag_ids: dict[str, tuple[int, str]] = {}
+        self.conn: sqlite3.Connection
 
-    def run(self) -> None:
-        conn = self.conn
-        identities = [identity(item.article) for item in self.incoming]
+    def run(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
         known: dict[str, tuple[int, str, str]] = {}
-        unique = list(dict.fromkeys(identities))
+        unique = list(dict.fromkeys(p.identity for p in self.prepared))
         for chunk in _chunks(unique):
             marks = ",".join("?" * len(chunk))
             for ident, article_id, digest, key in conn.execute(
@@ -731,7 +804,7 @@ class _Batch:
                 known[ident] = (article_id, digest, key)
         self._load_tags()
         next_id = (conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0) + 1
-        wanted_ids = [item.id for item in self.incoming if item.id is not None]
+        wanted_ids = [p.item.id for p in self.prepared if p.item.id is not None]
         taken: set[int] = set()
         for chunk in _chunks(wanted_ids):
             marks = ",".join("?" * len(chunk))
@@ -740,17 +813,17 @@ class _Batch:
                 for row in conn.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk)
             )
 
-        # (id or None for a fresh one, item, identity, digest, sort key), in input order
+        # [id or None for a fresh one, prepared article, sort key], in input order
         new_rows: list[list] = []
-        updates: list[tuple[int, Incoming, str, str]] = []
+        updates: list[tuple[int, _Prepared, str]] = []
         outcomes: list[tuple[str, int | list]] = []
         pending: dict[str, list] = {}  # new in this batch, by identity
-        for ident, item in zip(identities, self.incoming, strict=True):
-            digest = content_hash(item.article)
+        for prepared in self.prepared:
+            ident, digest, item = prepared.identity, prepared.digest, prepared.item
             if ident in pending:  # the same article twice in one batch: the last one wins
                 row = pending[ident]
-                outcomes.append(("unchanged" if row[3] == digest else "updated", row))
-                row[1], row[3] = item, digest
+                outcomes.append(("unchanged" if row[1].digest == digest else "updated", row))
+                row[1] = prepared
                 continue
             if ident in known:
                 article_id, old_digest, old_key = known[ident]
@@ -758,7 +831,7 @@ class _Batch:
                     outcomes.append(("unchanged", article_id))
                     continue
                 key = sort_key(item.article.published, old_key)
-                updates.append((article_id, item, digest, key))
+                updates.append((article_id, prepared, key))
                 known[ident] = (article_id, digest, key)
                 outcomes.append(("updated", article_id))
                 continue
@@ -767,23 +840,22 @@ class _Batch:
                 wanted = None
             if wanted is not None:
                 taken.add(wanted)
-            key = sort_key(item.article.published, self.now)
-            row = [wanted, item, ident, digest, key]
+            row = [wanted, prepared, sort_key(item.article.published, self.now)]
             new_rows.append(row)
             pending[ident] = row
             outcomes.append(("new", row))
 
-        for article_id, item, digest, key in updates:
-            self._update(article_id, item.article, digest, key)
+        for article_id, prepared, key in updates:
+            self._update(article_id, prepared, key)
         # Fresh ids in date order (oldest first): ids, and so search rowids, follow dates,
         # and FTS5 never sees a rowid go down within a batch (that flushes its buffer).
         next_id = max(next_id, max(taken, default=0) + 1)  # fresh ids come after every other
-        for row in sorted((r for r in new_rows if r[0] is None), key=lambda r: r[4]):
+        for row in sorted((r for r in new_rows if r[0] is None), key=lambda r: r[2]):
             while next_id in taken:
                 next_id += 1
             row[0] = next_id
             taken.add(next_id)
-        new_rows.sort(key=lambda r: (r[4], r[0]))
+        new_rows.sort(key=lambda r: (r[2], r[0]))
         self._insert(new_rows)
         self.result.outcomes.extend(outcome for outcome, _ in outcomes)
         self.result.ids.extend(
@@ -791,7 +863,8 @@ class _Batch:
         )
 
     def _load_tags(self) -> None:
-        keys = list(dict.fromkeys(tag_key(t) for item in self.incoming for t in item.article.tags))
+        articles = [p.item.article for p in self.prepared]
+        keys = list(dict.fromkeys(tag_key(t) for article in articles for t in article.tags))
         for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
             for tag_id, key, name in self.conn.execute(
@@ -802,8 +875,8 @@ class _Batch:
         if not missing:
             return
         first_name: dict[str, str] = {}
-        for item in self.incoming:
-            for name in item.article.tags:
+        for article in articles:
+            for name in article.tags:
                 first_name.setdefault(tag_key(name), name)
         next_id = (self.conn.execute("SELECT max(id) FROM tags").fetchone()[0] or 0) + 1
         rows = []
@@ -812,24 +885,11 @@ class _Batch:
             rows.append((next_id + offset, first_name[key], key))
         self.conn.executemany("INSERT INTO tags (id, name, key) VALUES (?, ?, ?)", rows)
 
-    def _article_values(self, article: Article) -> tuple:
-        return (
-            article.headline,
-            article.published,
-            article.source,
-            json.dumps(list(article.captions), ensure_ascii=False),
-            article.lede,
-            json.dumps(
-                [{"kind": b.kind, "text": b.text} for b in article.body], ensure_ascii=False
-            ),
-            json.dumps(list(article.warnings)),
-            article.origin,
-        )
-
-    def _children(self, rows: list[tuple[int, Article, str, bool]]) -> None:
+    def _children(self, rows: list[tuple[int, _Prepared, str, bool]]) -> None:
         """Tags, quotes and the search entry of freshly written articles."""
         tag_rows, quote_rows, fts_rows = [], [], []
-        for article_id, article, key, read in rows:
+        for article_id, prepared, key, read in rows:
+            article = prepared.item.article
             names = []
             seen: set[int] = set()
             for name in article.tags:
@@ -844,17 +904,9 @@ class _Batch:
                     (article_id, seq, q.part, q.block, q.start, q.end, q.text, q.speaker)
                 )
             # Must equal what the article_search view gives, or a later delete misses terms.
-            body = "\n".join(b.text for b in article.body) if article.body else None
+            # The tags are the stored spellings, known only now.
             tags = "\n".join(names) or None
-            fts_rows.append(
-                (
-                    article_id,
-                    fold_for_index(article.headline),
-                    fold_for_index(article.lede),
-                    fold_for_index(body) if body else None,
-                    fold_for_index(tags) if tags else None,
-                )
-            )
+            fts_rows.append((article_id, *prepared.search, fold_for_index(tags) if tags else None))
         self.conn.executemany(
             "INSERT INTO article_tags (tag_id, sort_key, article_id, position, read)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -880,22 +932,22 @@ class _Batch:
             [
                 (
                     article_id,
-                    ident,
-                    *self._article_values(item.article),
+                    prepared.identity,
+                    *prepared.values,
                     key,
-                    digest,
-                    int(bool(item.read)),
-                    int(bool(item.starred)),
+                    prepared.digest,
+                    int(bool(prepared.item.read)),
+                    int(bool(prepared.item.starred)),
                     self.now,
                 )
-                for article_id, item, ident, digest, key in rows
+                for article_id, prepared, key in rows
             ],
         )
         self._children(
-            [(row_id, item.article, key, bool(item.read)) for row_id, item, _, _, key in rows]
+            [(row_id, prepared, key, bool(prepared.item.read)) for row_id, prepared, key in rows]
         )
 
-    def _update(self, article_id: int, article: Article, digest: str, key: str) -> None:
+    def _update(self, article_id: int, prepared: _Prepared, key: str) -> None:
         conn = self.conn
         # The search index is external-content: delete with the old values first.
         conn.execute(
@@ -910,7 +962,7 @@ class _Batch:
             "UPDATE articles SET headline = ?, published = ?, source = ?, captions = ?, lede = ?,"
             " body = ?, warnings = ?, origin = ?, sort_key = ?, content_hash = ?, updated_at = ?"
             " WHERE id = ?",
-            (*self._article_values(article), key, digest, self.now, article_id),
+            (*prepared.values, key, prepared.digest, self.now, article_id),
         )
         read = conn.execute("SELECT read FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
-        self._children([(article_id, article, key, bool(read))])
+        self._children([(article_id, prepared, key, bool(read))])

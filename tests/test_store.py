@@ -292,3 +292,37 @@ def test_a_transaction_abandoned_by_ctrl_c_is_quiet_after_close(db_path):
     assert unraisable == []
     with Store(db_path) as store:  # the rollback happened: the file takes writes again
         store.mark_read([1])
+
+
+def test_a_write_waits_for_another_writer_then_gets_in(db_path):
+    import threading
+
+    Store(db_path).close()
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.2, other.execute, ("COMMIT",)).start()
+    with Store(db_path) as store:
+        store.save([art(1)])  # waits for the other writer's lock, then writes
+        assert store.count() == 1
+        assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    other.close()
+
+
+def test_a_lock_held_past_the_timeout_is_an_error_and_changes_nothing(db_path, monkeypatch):
+    import reader.store
+
+    with Store(db_path) as store:
+        store.save([art(1)])
+    monkeypatch.setattr(reader.store, "BUSY_TIMEOUT_MS", 100)
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with Store(db_path) as store:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                store.mark_read([store.page(Filter())[0].id])
+            assert not store.conn.in_transaction
+            assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 100
+    finally:
+        other.close()
+    with Store(db_path) as store:
+        assert store.count(Filter(unread_only=True)) == 1
