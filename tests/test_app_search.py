@@ -210,3 +210,62 @@ async def test_backspace_to_the_shown_search_while_a_longer_one_loads(demo_db, m
         release.set()
         await settle(app, pilot)
         assert app.view.query == "dock" and app.query_one(HeadlineList).total == shown
+
+
+async def test_a_refresh_while_a_search_loads_keeps_the_search(demo_db, monkeypatch):
+    """The watch timer (another process wrote) refreshes the view last asked for."""
+    import threading
+
+    import widgets.app
+
+    compute_view = widgets.app.compute_view
+    release = threading.Event()
+
+    def held(store, view, *args):
+        if view.query == "dockx":
+            release.wait(10)
+        return compute_view(store, view, *args)
+
+    monkeypatch.setattr(widgets.app, "compute_view", held)
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        app.clock = clock = FakeClock()
+        await pilot.press("slash", *"dock")
+        await settle(app, pilot)
+        clock.now += 1
+        await pilot.press("x")
+        await pilot.pause()
+        app.action_refresh()  # what _check_for_changes does when another process writes
+        release.set()
+        await settle(app, pilot)
+        assert app.search_input.value == "dockx"
+        assert app.view.query == "dockx"
+
+
+async def test_a_burst_of_search_then_escape_leaves_no_search(demo_db):
+    """Escape reaches the app before the field's last changes: they must not reopen it."""
+    from textual import events
+
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        for key in ["slash", "d", "o", "c", "k", "escape"]:
+            character = {"slash": "/", "escape": None}.get(key, key)
+            app.post_message(events.Key(key, character))
+        await settle(app, pilot)
+        assert not app.search_input.display
+        assert app.view == Filter()
+
+
+async def test_two_tags_chosen_in_one_burst_are_both_kept(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("t")
+        await settle(app, pilot)
+        picker = app.screen
+        first, second = (tag.name for tag in picker.matcher.tags[:2])
+        # Two choices before the first one's view has loaded.
+        picker.choose(picker.matcher.index_of(first))
+        picker.choose(picker.matcher.index_of(second))
+        await settle(app, pilot)
+        assert app.view.tags == (first, second)

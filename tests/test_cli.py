@@ -335,6 +335,6 @@ def test_an_upgrade_that_rebuilds_the_index_is_announced(run, imported, db_path)
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
         f"reader: upgrading {db_path} from schema 3 to {LATEST_VERSION}"
-        f" (the search index of {articles} articles is rebuilt, once)..."
+        f" (the search index of {articles} articles is rebuilt; this happens once)..."
     ]
     assert run("list").stderr == ""  # once

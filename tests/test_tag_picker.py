@@ -283,6 +283,24 @@ def test_initial_chosen_tags_are_chips_and_not_listed() -> None:
     run(TAGS, body, chosen=["russia", "Kremlin"])
 
 
+def test_the_picker_sets_itself_up_once(monkeypatch) -> None:
+    """Textual calls on_mount of each class of the screen's MRO: the shared part once."""
+    filtered: list[str] = []
+    refilter = TagPicker.refilter
+
+    def counting(self: TagPicker) -> None:
+        filtered.append(self.filter_input.value)
+        refilter(self)
+
+    monkeypatch.setattr(TagPicker, "refilter", counting)
+
+    async def body(pilot: Pilot, app: PickerApp) -> None:
+        assert filtered == [""]
+        assert app.screen.focused is app.screen.filter_input
+
+    run(TAGS, body)
+
+
 def test_escape_closes() -> None:
     async def body(pilot: Pilot, app: PickerApp) -> None:
         assert isinstance(app.screen, TagPicker)

@@ -49,7 +49,8 @@ from widgets.messages import (
 
 NARROW_WIDTH = 100
 # A letter typed after a pause searches at once; letters typed closer together than this
-# (a fast burst, a paste) wait until typing pauses, so a burst runs two queries, not one each.
+# (a paste, keys faster than about 12 a second) wait until typing pauses: such a burst runs
+# two queries, not one each.
 SEARCH_DEBOUNCE = 0.08
 WATCH_SECONDS = 2.0
 
@@ -342,7 +343,7 @@ class ReaderApp(App[None]):
         if not found:
             self.notify("No more unread articles in this view.", timeout=3)
             return
-        self.load_view(self.view, keep_id=found[-1].id)
+        self.load_view(self._wanted_view, keep_id=found[-1].id)
         if open_it:
             self.post_message(ArticleOpened(found[-1].id))
 
@@ -487,7 +488,9 @@ class ReaderApp(App[None]):
         _focus_now(self.search_input)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "search":
+        if event.input.id != "search" or self._before_search is None:
+            # Closed already: "/dock" and escape in one burst close the search before the
+            # field's last changes arrive, and those must not start it again.
             return
         # The first letter after a pause searches at once (no wait for a debounce); letters
         # that follow it quickly wait until typing pauses. Each query runs in a worker that
@@ -508,6 +511,8 @@ class ReaderApp(App[None]):
 
     def _run_search(self) -> None:
         self._search_timer = None
+        if self._before_search is None:
+            return  # the search was closed meanwhile
         try:
             text = clean_field_text(self.search_input.value).strip()
         except NoMatches:
@@ -534,12 +539,14 @@ class ReaderApp(App[None]):
         self.search_input.display = False
         _focus_now(self.headlines)
         # Filters changed during the search (tags, unread) are kept; only the words go.
-        restored = replace(self.view, query="", relevance=False)
-        self.load_view(restored if restored != self.view else view, keep_id=article_id)
+        wanted = self._wanted_view
+        restored = replace(wanted, query="", relevance=False)
+        self.load_view(restored if restored != wanted else view, keep_id=article_id)
 
     def action_toggle_order(self) -> None:
-        if self.view.query:
-            self.load_view(replace(self.view, relevance=not self.view.relevance))
+        wanted = self._wanted_view
+        if wanted.query:
+            self.load_view(replace(wanted, relevance=not wanted.relevance))
 
     def _highlight_words(self) -> tuple[tuple[str, bool], ...]:
         return parse_query(self.view.query).highlight_words() if self.view.query else ()
@@ -547,20 +554,21 @@ class ReaderApp(App[None]):
     # ---- filters -----------------------------------------------------------------------
 
     def action_toggle_unread(self) -> None:
-        self.load_view(self.view.toggled_unread(), keep_id=self.current_id)
+        self.load_view(self._wanted_view.toggled_unread(), keep_id=self.current_id)
 
     def action_clear_tags(self) -> None:
-        if self.view.tags:
-            self.load_view(self.view.without_tags(), keep_id=self.current_id)
+        if self._wanted_view.tags:
+            self.load_view(self._wanted_view.without_tags(), keep_id=self.current_id)
 
     def action_refresh(self) -> None:
-        self.load_view(self.view, keep_id=self.current_id)
+        # The view last asked for: a search or a filter still loading is not dropped.
+        self.load_view(self._wanted_view, keep_id=self.current_id)
 
     def action_pick_tags(self) -> None:
         from widgets.tag_picker import TagPicker
 
         # Open at once (what is typed goes to its field); the tags follow from a worker.
-        self._picker = TagPicker(None, chosen=self.view.tags)
+        self._picker = TagPicker(None, chosen=self._wanted_view.tags)
         self.push_screen(self._picker)
         self._tags_worker()
 
@@ -573,11 +581,12 @@ class ReaderApp(App[None]):
             self._picker.set_tags(message.tags)
 
     def on_tag_chosen(self, message: TagChosen) -> None:
-        self.load_view(self.view.with_tag(message.name), keep_id=self.current_id)
+        # On the view last asked for: two tags chosen in one burst are both kept.
+        self.load_view(self._wanted_view.with_tag(message.name), keep_id=self.current_id)
 
     def on_last_tag_removed(self, message: LastTagRemoved) -> None:
-        if self.view.tags:
-            self.load_view(self.view.without_last_tag(), keep_id=self.current_id)
+        if self._wanted_view.tags:
+            self.load_view(self._wanted_view.without_last_tag(), keep_id=self.current_id)
 
     # ---- quotes --------------------------------------------------------------------------
 
@@ -600,7 +609,7 @@ class ReaderApp(App[None]):
         if index is not None:
             self.headlines.move_to(index)
         else:
-            self.load_view(self.view, keep_id=article_id)
+            self.load_view(self._wanted_view, keep_id=article_id)
 
     # ---- help and palette ----------------------------------------------------------------
 

@@ -170,9 +170,10 @@ class TagPicker(PickerScreen[None]):
         self.refilter()
 
     def on_mount(self) -> None:
+        # Textual then calls PickerScreen.on_mount itself (a handler per class of the MRO),
+        # which filters the list and focuses the field.
         self.tag_list.loading = self._loading
         self._exclude_chosen()
-        super().on_mount()
 
     @property
     def tag_list(self) -> TagList:
