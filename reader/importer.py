@@ -158,7 +158,10 @@ BATCH_SIZE = 500
 
 def _parser_process_setup(writer: int) -> None:
     # Ctrl-C is the writer's to handle: a parser process just goes away with the pool.
+    # The process was forked with SIGINT blocked (see _parsed): ignore it, then unblock,
+    # which drops a Ctrl-C that came meanwhile.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     # A writer killed outright (SIGKILL) cannot shut the pool down: the parser would
     # block for ever on its result pipe, holding the database files open. Leave with it.
@@ -195,7 +198,16 @@ def _parsed(
         max_workers=1, initializer=_parser_process_setup, initargs=(os.getpid(),)
     ) as pool:
         try:
-            for chunk, found in zip(chunks, pool.map(_read_chunk, chunks), strict=True):
+            # The parser process is forked by map(). A Ctrl-C to the process group that
+            # lands in it before _parser_process_setup runs would print a traceback from
+            # Python's own after-fork code: fork with SIGINT blocked. The writer's own
+            # Ctrl-C waits, and arrives as the mask is put back.
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                results = pool.map(_read_chunk, chunks)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            for chunk, found in zip(chunks, results, strict=True):
                 yield from found
                 if progress is not None:
                     progress(len(chunk))
