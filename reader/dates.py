@@ -51,7 +51,14 @@ class Dateline:
 
 def iso(moment: datetime) -> str:
     """``YYYY-MM-DDTHH:MM[:SS][+HH:MM]``: seconds only when not zero, offset only when known."""
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S" if moment.second else "%Y-%m-%dT%H:%M")
+    # Not strftime: its %Y does not pad years before 1000 on every platform ("999-01-01"),
+    # and fromisoformat() then refuses the text back.
+    text = (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}"
+    )
+    if moment.second:
+        text += f":{moment.second:02d}"
     offset = moment.utcoffset()
     if offset is not None:
         sign = "-" if offset < timedelta(0) else "+"

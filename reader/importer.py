@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -80,8 +81,45 @@ def printable_name(name: str) -> str:
     )
 
 
+def _reason(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "no such file or directory"
+    return f"cannot read: {error.strerror or error}"
+
+
+def _walk(root: Path, problems: list[tuple[str, str]]) -> list[Path]:
+    """The ``*.txt`` and ``*.jsonl`` files under ``root``, in name order.
+
+    A folder that cannot be read is a problem line of its own, not the end of the import
+    nor a silent gap; a symbolic link back up the tree is followed once.
+    """
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+
+    def unreadable(error: OSError) -> None:
+        problems.append((printable_name(str(error.filename or root)), _reason(error)))
+
+    for folder, folders, files in os.walk(root, onerror=unreadable, followlinks=True):
+        try:
+            status = os.stat(folder)
+        except OSError as error:
+            unreadable(error)
+            folders[:] = []
+            continue
+        if (status.st_dev, status.st_ino) in seen:  # a link to a folder already walked
+            folders[:] = []
+            continue
+        seen.add((status.st_dev, status.st_ino))
+        found.extend(Path(folder, name) for name in files if Path(name).suffix.lower() in SUFFIXES)
+    return sorted(found)
+
+
 def collect(paths: Iterable[str]) -> tuple[list[Source], list[tuple[str, str]]]:
-    """Expand arguments into sources (directories recursively, ``*.txt`` and ``*.jsonl``)."""
+    """Expand arguments into sources (directories recursively, ``*.txt`` and ``*.jsonl``).
+
+    Paths that cannot be used are returned as ``(name, reason)`` problems, one each; the
+    others are imported all the same.
+    """
     sources: list[Source] = []
     problems: list[tuple[str, str]] = []
     for raw in paths:
@@ -89,29 +127,45 @@ def collect(paths: Iterable[str]) -> tuple[list[Source], list[tuple[str, str]]]:
             sources.append(Source("-"))
             continue
         path = Path(raw)
-        if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
-            )
-            sources.extend(Source(printable_name(str(p)), p) for p in found)
-        elif path.exists():
-            sources.append(Source(printable_name(raw), path))
+        try:
+            is_folder = stat.S_ISDIR(path.stat().st_mode)
+        except OSError as error:  # missing, a folder that cannot be entered, a long name
+            problems.append((printable_name(raw), _reason(error)))
+            continue
+        if is_folder:
+            sources.extend(Source(printable_name(str(p)), p) for p in _walk(path, problems))
         else:
-            problems.append((printable_name(raw), "no such file or directory"))
+            sources.append(Source(printable_name(raw), path))
     return sources, problems
 
 
 def _read(source: Source, stdin: BinaryIO | None) -> bytes:
+    # Read one byte past the limit, never more: /dev/zero, a pipe or endless standard
+    # input is "too large", not a MemoryError.
+    too_large = ParseError(f"too large (limit {MAX_FILE_BYTES // (1024 * 1024)} MiB)")
     if source.path is None:
         if stdin is None:
             raise ParseError("no standard input")
-        return stdin.read()
-    if source.size() > MAX_FILE_BYTES:
-        raise ParseError(f"too large ({source.size() // (1024 * 1024)} MiB; limit 64 MiB)")
+        data = stdin.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise too_large
+        return data
     try:
-        return source.path.read_bytes()
+        status = source.path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise ParseError("is a folder")
+        if status.st_size > MAX_FILE_BYTES:
+            raise ParseError(
+                f"too large ({status.st_size // (1024 * 1024)} MiB;"
+                f" limit {MAX_FILE_BYTES // (1024 * 1024)} MiB)"
+            )
+        with source.path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
-        raise ParseError(f"cannot read: {error.strerror or error}") from None
+        raise ParseError(_reason(error)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise too_large
+    return data
 
 
 def _looks_like_jsonl(source: Source, data: bytes) -> bool:

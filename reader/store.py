@@ -14,7 +14,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,10 +140,18 @@ def sort_key(published: str | None, fallback: str) -> str:
     """Order key of an article: its date in UTC (``YYYY-MM-DDTHH:MM:SS``), or ``fallback``."""
     if published is None:
         return fallback
-    moment = datetime.fromisoformat(published)
+    try:
+        moment = datetime.fromisoformat(published)
+    except ValueError:
+        return fallback
     if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+        with suppress(OverflowError):  # 9999-12-31T23:30-05:00 is past the last UTC moment
+            moment = moment.astimezone(UTC)
+        moment = moment.replace(tzinfo=None)
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
+    )
 
 
 def identity(article: Article) -> str:

@@ -338,3 +338,38 @@ def test_an_upgrade_that_rebuilds_the_index_is_announced(run, imported, db_path)
         f" (the search index of {articles} articles is rebuilt; this happens once)..."
     ]
     assert run("list").stderr == ""  # once
+
+
+def test_dates_at_the_ends_of_the_calendar_import_with_the_rest(run, tmp_path):
+    """A year typed as 0999, or a moment past the last one in UTC, is one article's date,
+    not an "unexpected error" that stops the whole import."""
+    (tmp_path / "early.txt").write_text("Early\n\n10:3001/01/0999\nAA\n\nA lede.\n")
+    (tmp_path / "late.jsonl").write_text(
+        '{"headline": "Late", "published": "9999-12-31T23:30:00-05:00"}\n'
+    )
+    (tmp_path / "fine.txt").write_text("Fine\n\n10:3001/05/2025\nAA\n\nA lede.\n")
+    result = run("import", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "3 new, 0 updated, 0 unchanged, 0 failed"
+    listed = json.loads(run("list", "--json").stdout)
+    assert [a["published"] for a in listed] == [
+        "9999-12-31T23:30-05:00",  # seconds only when not zero
+        "2025-05-01T10:30",
+        "0999-01-01T10:30",
+    ]
+
+
+def test_paths_that_cannot_be_used_are_one_line_each_and_the_rest_imports(run, tmp_path):
+    (tmp_path / "good.txt").write_text("Good\n\n10:3001/05/2025\nAA\n\nA lede.\n")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "inner.txt").write_text("Inner\n\n10:3002/05/2025\nAA\n\nA lede.\n")
+    (folder / "loop").symlink_to(folder)  # a link back up the tree: walked once
+    long_name = "x" * 300 + ".txt"
+    result = run("import", str(tmp_path / "good.txt"), long_name, str(folder), "/dev/zero")
+    assert result.exit_code == 1
+    assert result.stdout.strip() == "2 new, 0 updated, 0 unchanged, 2 failed"
+    assert result.stderr.splitlines() == [
+        f"{long_name}: cannot read: File name too long",
+        "/dev/zero: too large (limit 64 MiB)",
+    ]
