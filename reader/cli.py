@@ -19,6 +19,9 @@ from reader.paths import default_db_path
 from reader.schema import DatabaseError, upgrade_notice
 
 EXIT_INTERRUPTED = 130
+# SQLite's integers are 64-bit: a larger id or limit is a usage error, not an overflow.
+ARTICLE_ID = click.IntRange(1, 2**63 - 1)
+LIMIT = click.IntRange(1, 2**63 - 1)
 
 
 class ReaderGroup(click.Group):
@@ -141,6 +144,8 @@ def import_command(
     from reader.importer import Report, collect, import_sources
 
     store = _store(ctx, db)
+    if store.readonly:
+        _fail(ctx, f"{store.path}: opened read-only, nothing can be imported")
     sources, problems = collect(paths)
     report = Report(failures=list(problems))
     stdin = sys.stdin.buffer if sys.stdin is not None else None
@@ -154,13 +159,17 @@ def import_command(
         else:
             import_sources(store, sources, stdin=stdin, report=report)
     except KeyboardInterrupt:
-        click.echo(
-            f"interrupted: {report.summary()} (the batch in progress was not saved)", err=True
-        )
+        # The counts are those of batches known to be saved; the one being written when
+        # the interrupt came is either wholly saved or absent (its COMMIT may have ended
+        # just before), never half.
+        click.echo(f"interrupted: {report.summary()} so far", err=True)
         ctx.exit(EXIT_INTERRUPTED)
-    except (DatabaseError, sqlite3.Error) as error:  # a full disk, a read-only file...
+    except (DatabaseError, sqlite3.Error) as error:  # a full disk, a file gone read-only...
         click.echo(report.summary())
-        _fail(ctx, f"{store.path}: {error}; the batch in progress was not saved")
+        reason = str(error)
+        if not reason.startswith(f"{store.path}:"):
+            reason = f"{store.path}: {reason}"
+        _fail(ctx, f"{reason}; the batch in progress was not saved")
     click.echo(report.summary())
     for name, reason in report.failures:
         click.echo(f"{name}: {reason}", err=True)
@@ -177,7 +186,9 @@ def import_command(
 @click.option(
     "-o",
     "--output",
-    type=click.File("w", encoding="utf-8"),
+    # Atomic: written beside, renamed at the end, so an interrupted export leaves the old
+    # file whole; and created even when there is nothing to export.
+    type=click.File("w", encoding="utf-8", lazy=False, atomic=True),
     default="-",
     help="File to write (default: standard output).",
 )
@@ -207,7 +218,7 @@ def _tag_filter(tags: tuple[str, ...], unread: bool = False) -> Filter:
     "--tag", "-t", "tags", multiple=True, help="Only articles with this tag (repeat: all of them)."
 )
 @click.option("--unread", is_flag=True, help="Only unread articles.")
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--limit", "-n", type=LIMIT, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.pass_context
 def list_command(ctx, db, tags, unread, limit, as_json) -> None:
@@ -254,7 +265,7 @@ def doctor_command(ctx, db, fix: bool) -> None:
 @click.option("--tag", "-t", "tags", multiple=True, help="Only articles with this tag (repeat).")
 @click.option("--unread", is_flag=True, help="Only unread articles.")
 @click.option("--relevance", is_flag=True, help="Best matches first instead of newest first.")
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--limit", "-n", type=LIMIT, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.pass_context
 def search_command(ctx, db, query, tags, unread, relevance, limit, as_json) -> None:
@@ -315,7 +326,7 @@ def tags_command(ctx, db, as_json) -> None:
     "--tag", "-t", "tags", multiple=True, help="Only articles with this tag (repeat: all of them)."
 )
 @click.option("--unread", is_flag=True, help="Only quotes from unread articles.")
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--limit", "-n", type=LIMIT, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.pass_context
 def quotes_command(ctx, db, speaker, tags, unread, limit, as_json) -> None:
@@ -360,7 +371,7 @@ def quotes_command(ctx, db, speaker, tags, unread, limit, as_json) -> None:
 
 @cli.command("show")
 @_db_option
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=ARTICLE_ID)
 @click.pass_context
 def show_command(ctx, db, article_id: int) -> None:
     """Print one article as readable text."""
@@ -402,7 +413,7 @@ def format_article(stored, width: int = 78) -> str:
 
 @cli.command("mark-read")
 @_db_option
-@click.argument("ids", nargs=-1, type=int)
+@click.argument("ids", nargs=-1, type=ARTICLE_ID)
 @click.option(
     "--all",
     "all_",
@@ -413,8 +424,10 @@ def format_article(stored, width: int = 78) -> str:
 @click.pass_context
 def mark_read_command(ctx, db, ids, all_, tags) -> None:
     """Mark articles read, by id or --all."""
-    if all_ == bool(ids):
+    if all_ and ids:
         raise click.UsageError("give article ids or --all, not both")
+    if not all_ and not ids:
+        raise click.UsageError("give article ids, or --all")
     if tags and not all_:
         raise click.UsageError("--tag goes with --all")
     store = _store(ctx, db)
@@ -427,7 +440,7 @@ def mark_read_command(ctx, db, ids, all_, tags) -> None:
 
 @cli.command("mark-unread")
 @_db_option
-@click.argument("ids", nargs=-1, type=int, required=True)
+@click.argument("ids", nargs=-1, type=ARTICLE_ID, required=True)
 @click.pass_context
 def mark_unread_command(ctx, db, ids) -> None:
     """Mark articles unread, by id."""

@@ -7,6 +7,7 @@ import leaves every article either wholly saved or absent.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import signal
@@ -169,9 +170,17 @@ def _read(source: Source, stdin: BinaryIO | None) -> bytes:
 
 
 def _looks_like_jsonl(source: Source, data: bytes) -> bool:
+    """By the file's suffix; standard input, by whether its first line is a JSON object
+    (so that a text article whose headline starts with "{" is still an article)."""
     if source.path is not None:
         return source.path.suffix.lower() == ".jsonl"
-    return data.lstrip()[:1] == b"{"
+    first = data.removeprefix(codecs.BOM_UTF8).lstrip().split(b"\n", 1)[0]
+    if first[:1] != b"{":
+        return False
+    try:
+        return isinstance(json.loads(first), dict)
+    except (ValueError, RecursionError):
+        return False
 
 
 def read_source(
@@ -189,7 +198,7 @@ def read_source(
         except ParseError as error:
             yield source.name, error
         return
-    for number, line in enumerate(data.splitlines(), start=1):
+    for number, line in enumerate(data.removeprefix(codecs.BOM_UTF8).splitlines(), start=1):
         if not line.strip():
             continue
         name = f"{source.name}:{number}"

@@ -11,6 +11,10 @@ from reader.quotes import find_quotes
 from reader.sanitize import sanitize, sanitize_line
 from reader.store import Incoming, StoredArticle
 
+# The largest id an export may carry: exact in any JSON reader, and far enough from
+# SQLite's 2**63 - 1 that fresh ids (the largest + 1) never overflow.
+MAX_ID = 2**53
+
 
 def to_json(stored: StoredArticle) -> dict[str, Any]:
     """One exported article (see the README for the fields)."""
@@ -115,9 +119,20 @@ def from_json(record: Any, origin: str | None = None) -> Incoming:
         origin=_text(record, "origin") or origin,
     )
     article_id = record.get("id")
+    if not isinstance(article_id, int) or isinstance(article_id, bool):
+        article_id = None
+    elif not 0 < article_id <= MAX_ID:
+        raise ParseError(f"'id' out of range (1 to {MAX_ID:,})")
     return Incoming(
         article,
-        id=article_id if isinstance(article_id, int) and not isinstance(article_id, bool) else None,
-        read=bool(record.get("read", False)),
-        starred=bool(record.get("starred", False)),
+        id=article_id,
+        read=_flag(record, "read"),
+        starred=_flag(record, "starred"),
     )
+
+
+def _flag(record: dict, name: str) -> bool:
+    value = record.get(name, False)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise ParseError(f"{name!r} is not true or false")

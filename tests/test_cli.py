@@ -373,3 +373,47 @@ def test_paths_that_cannot_be_used_are_one_line_each_and_the_rest_imports(run, t
         f"{long_name}: cannot read: File name too long",
         "/dev/zero: too large (limit 64 MiB)",
     ]
+
+
+def test_jsonl_ids_and_marks_out_of_range_are_one_line_each(run, tmp_path):
+    path = tmp_path / "odd.jsonl"
+    path.write_text(
+        '{"id": 9223372036854775807, "headline": "Max id"}\n'
+        '{"id": 1180591620717411303424, "headline": "Huge id"}\n'
+        '{"headline": "Read as a word", "read": "false"}\n'
+        '{"id": 7, "headline": "Fine", "read": true, "starred": null}\n'
+    )
+    result = run("import", str(path))
+    assert result.exit_code == 1
+    assert result.stdout.strip() == "1 new, 0 updated, 0 unchanged, 3 failed"
+    assert result.stderr.splitlines() == [
+        f"{path}:1: 'id' out of range (1 to 9,007,199,254,740,992)",
+        f"{path}:2: 'id' out of range (1 to 9,007,199,254,740,992)",
+        f"{path}:3: 'read' is not true or false",
+    ]
+    [fine] = json.loads(run("list", "--json").stdout)
+    assert (fine["id"], fine["read"]) == (7, True)
+
+
+def test_numbers_too_large_for_sqlite_are_usage_errors(run, imported):
+    for args in (("list", "-n", "99999999999999999999"), ("show", "99999999999999999999")):
+        result = run(*args)
+        assert result.exit_code == 2, result.output
+        assert "unexpected" not in result.output
+
+
+def test_export_to_a_file_creates_it_even_when_empty(run, tmp_path):
+    out = tmp_path / "backup.jsonl"
+    out.write_text("an older backup\n")
+    assert run("export", "-o", str(out)).exit_code == 0
+    assert out.read_text() == ""  # replaced: the database is empty
+    assert run("export", "-o", str(tmp_path / "missing" / "x.jsonl")).exit_code == 2
+
+
+def test_standard_input_is_jsonl_only_when_its_first_line_is_an_object(run):
+    bom = b'\xef\xbb\xbf{"headline": "From a BOM file"}\n'
+    assert run("import", "-", input=bom).stdout.startswith("1 new")
+    text = b"{Breaking} news\n\n10:3001/05/2025\nAA\n\nA lede.\n"
+    assert run("import", "-", input=text).stdout.startswith("1 new")
+    headlines = [a["headline"] for a in json.loads(run("list", "--json").stdout)]
+    assert sorted(headlines) == ["From a BOM file", "{Breaking} news"]
