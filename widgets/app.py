@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -53,6 +53,7 @@ NARROW_WIDTH = 100
 # two queries, not one each.
 SEARCH_DEBOUNCE = 0.08
 WATCH_SECONDS = 2.0
+NOTICE_SECONDS = 3.0
 
 WELCOME = """\
 Welcome to reader.
@@ -79,6 +80,7 @@ class ViewLoaded(Message):
 class UnreadCounted(Message):
     view: Filter
     unread: int
+    marks: int  # the app's count of marks made when the counting began
 
 
 @dataclass
@@ -121,7 +123,10 @@ class ReaderApp(App[None]):
         Binding("A", "mark_all_read", "All read", id="app.all-read"),
         Binding("ctrl+z", "undo", "Undo", id="app.undo"),
         Binding("r", "refresh", "Refresh", id="app.refresh", show=False),
-        Binding("escape", "back", "Back", id="app.back", show=False),
+        Binding("escape", "back", "Back", id="app.back"),
+        # Enter in the search field goes to the list at once, as a priority binding: keys
+        # typed right after it ("/kreml", enter, "j") then reach the list, not the field.
+        Binding("enter", "search_done", "To the list", id="app.search-done", priority=True),
     ]
 
     def __init__(self, db_path: str | Path, *, watch: bool = True) -> None:
@@ -141,6 +146,8 @@ class ReaderApp(App[None]):
         self.clock = time.monotonic  # replaceable by tests
         self._picker = None  # the open tag picker, waiting for its tags
         self._undo: list[dict[int, bool]] = []  # read states to put back, newest last
+        self._marks_made = 0  # read marks changed from here (an unread count must follow)
+        self._last_notice: tuple[str, float] = ("", 0.0)
         self._watch = watch
         self._data_version = self.store.data_version()
 
@@ -193,11 +200,13 @@ class ReaderApp(App[None]):
         # (a segfault, seen once in CI). They close with their threads; everything they
         # wrote is already committed.
 
-    def on_resize(self) -> None:
-        self._apply_size(self.size.width)
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size: the app's own is not updated yet when this runs.
+        self._apply_size(event.size.width)
 
     def _apply_size(self, width: int) -> None:
-        self.screen.set_class(width < NARROW_WIDTH, "-narrow")
+        # The reading screen, also when a picker or the help is on top of it.
+        self.screen_stack[0].set_class(width < NARROW_WIDTH, "-narrow")
 
     def _update_header(self) -> None:
         problem = parse_query(self.view.query).problem if self.view.query else None
@@ -251,19 +260,24 @@ class ReaderApp(App[None]):
         self.headlines.show(data)
         self._update_header()
         if unread is None:
-            self._unread_worker(data.view)
+            self._unread_worker(data.view, self._marks_made)
 
     @work(thread=True, exclusive=True, group="unread")
-    def _unread_worker(self, view: Filter) -> None:
+    def _unread_worker(self, view: Filter, marks: int) -> None:
         unread = self.thread_store().count(replace(view, unread_only=True))
         if not get_current_worker().is_cancelled:
-            self.post_message(UnreadCounted(view, unread))
+            self.post_message(UnreadCounted(view, unread, marks))
 
     def on_unread_counted(self, message: UnreadCounted) -> None:
-        if message.view == self.view:
-            self.view_unread = message.unread
-            with suppress(NoMatches):  # the app may be closing
-                self._update_header()
+        if message.view != self.view:
+            return
+        if message.marks != self._marks_made:
+            # A mark was made while this was counted: it may or may not be in the count.
+            self._unread_worker(self.view, self._marks_made)
+            return
+        self.view_unread = message.unread
+        with suppress(NoMatches):  # the app may be closing
+            self._update_header()
 
     def _check_for_changes(self) -> None:
         version = self.store.data_version()
@@ -332,7 +346,7 @@ class ReaderApp(App[None]):
                 return
         if self.view.query and self.view.relevance:
             # A relevance order has no keyset to look past the rows held.
-            self.notify("No more unread articles among these results.", timeout=3)
+            self._notice("No more unread articles among these results.")
             return
         # Not among the rows held: one index lookup finds it, a worker re-centres the list.
         unread_view = replace(self.view, unread_only=True)
@@ -341,16 +355,34 @@ class ReaderApp(App[None]):
         else:
             found = self.store.page(unread_view, before=current.key, limit=1)
         if not found:
-            self.notify("No more unread articles in this view.", timeout=3)
+            where = "below" if forward else "above"
+            self._notice(f"No unread articles {where} this one in this view.")
             return
         self.load_view(self._wanted_view, keep_id=found[-1].id)
         if open_it:
             self.post_message(ArticleOpened(found[-1].id))
 
+    def _notice(self, text: str) -> None:
+        """A short notification, not repeated while the same one is still on screen
+        (space held at the end of the last article would stack them)."""
+        now = time.monotonic()
+        if self._last_notice[0] == text and now - self._last_notice[1] < NOTICE_SECONDS:
+            return
+        self._last_notice = (text, now)
+        self.notify(text, timeout=NOTICE_SECONDS)
+
     # ---- marks -------------------------------------------------------------------------
 
     def _current(self) -> Headline | None:
-        return self.store.headline(self.current_id) if self.current_id else None
+        """The article a key acts on: the one being read, or the one under the list's
+        cursor (which may have moved a moment ago, with its highlight still on its way:
+        "jm" typed fast marks the row j moved to)."""
+        article_id = self.current_id
+        if not self.article_view.has_focus:
+            row = self.headlines.current
+            if row is not None:
+                article_id = row.id
+        return self.store.headline(article_id) if article_id else None
 
     def _write(self, change, *args) -> tuple[bool, object]:
         """Run a store write: ``(saved, result)``; a failure is a notification, never a crash."""
@@ -370,6 +402,7 @@ class ReaderApp(App[None]):
             self._after_read_change({article_id: read})
 
     def _after_read_change(self, changes: dict[int, bool]) -> None:
+        self._marks_made += 1
         self.headlines.update_rows({i: {"read": r} for i, r in changes.items()})
         delta = sum(-1 if r else 1 for r in changes.values())
         if self.view_unread is not None:
@@ -393,7 +426,8 @@ class ReaderApp(App[None]):
         self.article_view.show(self.store.article(row.id))
 
     def action_mark_all_read(self) -> None:
-        self._mark_all_worker(self.view)
+        # The view last asked for: "TA" typed fast marks the view T asked for.
+        self._mark_all_worker(self._wanted_view)
 
     @work(thread=True, exclusive=True, group="marks")
     def _mark_all_worker(self, view: Filter) -> None:
@@ -418,7 +452,15 @@ class ReaderApp(App[None]):
             markup=False,
             timeout=8,
         )
+        self._after_bulk_change()
+
+    def _after_bulk_change(self) -> None:
+        """After marks counted as a whole (A, undo): the view and its counts read again,
+        and the article pane's read state with them."""
+        self._marks_made += 1
         self.action_refresh()
+        if self.current_id:
+            self.article_view.show(self.store.article(self.current_id))
 
     def _push_undo(self, states: dict[int, bool]) -> None:
         self._undo.append(states)
@@ -432,7 +474,9 @@ class ReaderApp(App[None]):
         self.refresh_bindings()
         if len(states) <= PAGE:
             if self._write(self.store.restore_read, states)[0]:
-                self._after_read_change(states)
+                # Rows at once; the counts by a reload (some states may be as they were).
+                self.headlines.update_rows({i: {"read": r} for i, r in states.items()})
+                self._after_bulk_change()
             else:
                 self._push_undo(states)  # not undone: keep it for another try
         else:
@@ -451,10 +495,12 @@ class ReaderApp(App[None]):
 
     def _restored(self, count: int) -> None:
         self.notify(f"Restored {count:,} read marks.", timeout=3)
-        self.action_refresh()
+        self._after_bulk_change()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Keys that cannot do anything now are hidden from the footer, not greyed.
+        if action in _NEED_ARTICLES and self.total_articles == 0:
+            return False  # an empty archive: the welcome screen, nothing to act on
         if action == "undo":
             return bool(self._undo)
         if action == "clear_tags":
@@ -463,6 +509,14 @@ class ReaderApp(App[None]):
             return bool(self.view.query)
         if action == "search":  # "/" stays a character in any text field
             return self.screen is self.screen_stack[0] and not isinstance(self.focused, Input)
+        if action == "search_done":
+            return self.focused is not None and self.focused.id == "search"
+        if action == "back":
+            return (
+                self.screen.has_class("-reading")
+                or self.article_view.has_focus
+                or self._before_search is not None
+            )
         return True
 
     # ---- search ------------------------------------------------------------------------
@@ -484,6 +538,8 @@ class ReaderApp(App[None]):
         if self._before_search is None:
             self._before_search = (self.view, self.current_id)
             self.search_input.value = ""
+        # Narrow and reading: back to the list, where the field is.
+        self.screen.remove_class("-reading")
         self.search_input.display = True
         _focus_now(self.search_input)
 
@@ -522,12 +578,12 @@ class ReaderApp(App[None]):
         if text != self._wanted_view.query:
             self.load_view(self._wanted_view.searching(text), keep_id=self.current_id)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "search":
-            if self._search_timer is not None:
-                self._search_timer.stop()
-                self._run_search()
-            _focus_now(self.headlines)
+    def action_search_done(self) -> None:
+        """Enter in the search field: search now if typing had not paused, to the list."""
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._run_search()
+        _focus_now(self.headlines)
 
     def _end_search(self) -> None:
         """Close the search and go back to the view and article from before it."""
@@ -615,13 +671,24 @@ class ReaderApp(App[None]):
 
     def action_help(self) -> None:
         from widgets.help_screen import HelpScreen
+        from widgets.quotes_view import QuoteList, QuotesScreen, SpeakerPicker, _SpeakerInput
+        from widgets.tag_picker import TagPicker, _TagInput
 
+        if isinstance(self.screen, HelpScreen):
+            return
+        search = [b for b in self.BINDINGS if b.action == "search_done"]
+        everywhere = [b for b in self.BINDINGS if b.action != "search_done"]
+        palette = Binding("ctrl+p", "command_palette", "Every action by name")
         self.push_screen(
             HelpScreen(
                 [
                     ("Headlines", HeadlineList.BINDINGS),
                     ("Article", ArticleView.BINDINGS),
-                    ("Everywhere", self.BINDINGS),
+                    ("Everywhere", [*everywhere, palette]),
+                    ("Search field", search),
+                    ("Tag picker", [*_TagInput.BINDINGS, *TagPicker.BINDINGS]),
+                    ("Quotes view", [*QuoteList.BINDINGS, *QuotesScreen.BINDINGS]),
+                    ("Speaker picker", [*_SpeakerInput.BINDINGS, *SpeakerPicker.BINDINGS]),
                 ]
             )
         )
@@ -639,6 +706,21 @@ class ReaderApp(App[None]):
                 f"{binding.description} ({key})",
                 partial(self.run_action, binding.action),
             )
+
+
+# Actions hidden (and inert) while the archive is empty.
+_NEED_ARTICLES = {
+    "toggle_read",
+    "toggle_star",
+    "next_unread",
+    "previous_unread",
+    "toggle_unread",
+    "search",
+    "pick_tags",
+    "clear_tags",
+    "quotes",
+    "mark_all_read",
+}
 
 
 def _focus_now(widget) -> None:

@@ -332,6 +332,11 @@ class HeadlineList(CursorKeys, ScrollView, can_focus=True):
     def page_size(self) -> int:
         return max(1, self.size.height - 1)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open":
+            return self.total > 0  # nothing to open: not shown in the footer
+        return True
+
     def action_open(self) -> None:
         row = self.current
         if row is not None:

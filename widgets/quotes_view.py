@@ -349,6 +349,7 @@ class QuotesScreen(Screen[None]):
         Binding("S", "clear_speaker", "All speakers", id="quotes.clear-speaker"),
         Binding("escape", "close", "Close", id="quotes.close"),
         Binding("q", "close", "Close", id="quotes.q", show=False),
+        Binding("question_mark", "app.help", "Help", id="quotes.help", key_display="?"),
     ]
 
     DEFAULT_CSS = """

@@ -1,0 +1,197 @@
+"""Keys typed faster than the app answers, resizes and undo: found by a bug hunt that drove
+the app in tmux and with the pilot; each test failed before its fix."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from textual import events
+
+from reader.filters import Filter
+from reader.store import Store
+from tests.test_app import WIDE, read_state, settle
+from widgets.app import make_app
+from widgets.article_view import ArticleView
+
+
+def header(app) -> str:
+    return str(app.query_one("#view-title").render())
+
+
+def burst(app, *keys: str) -> None:
+    """Keys as a terminal delivers them when typed fast: all queued before any is handled."""
+    characters = {"slash": "/", "enter": "\r", "escape": None}
+    for key in keys:
+        app.post_message(events.Key(key, characters.get(key, key)))
+
+
+def unread_in_db(db) -> int:
+    return sum(1 for read in read_state(db).values() if not read)
+
+
+async def test_j_then_m_in_one_burst_marks_the_row_j_moved_to(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        burst(app, "j", "m")
+        await settle(app, pilot)
+        second = app.headlines.current.id
+        assert app.headlines.cursor == 1
+        assert [i for i, read in read_state(demo_db).items() if read] == [second]
+        burst(app, "j", "s")
+        await settle(app, pilot)
+        conn = sqlite3.connect(demo_db)
+        starred = [row[0] for row in conn.execute("SELECT id FROM articles WHERE starred")]
+        conn.close()
+        assert starred == [app.headlines.current.id]
+
+
+async def test_the_layout_follows_each_resize_also_under_a_modal(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await pilot.resize_terminal(80, 40)
+        await settle(app, pilot)
+        assert app.screen.has_class("-narrow")
+        await pilot.resize_terminal(140, 40)
+        await settle(app, pilot)
+        assert not app.screen.has_class("-narrow")
+        await pilot.press("question_mark")
+        await pilot.resize_terminal(79, 40)
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen.has_class("-narrow")
+        assert not app.query_one(ArticleView).display or app.query_one(ArticleView).size.width == 0
+
+
+async def test_undo_keeps_the_counts_true(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "m", "enter", "escape", "ctrl+z")
+        await settle(app, pilot)
+        assert f"/ {unread_in_db(demo_db)} unread" in header(app)
+        await pilot.press("u")
+        await settle(app, pilot)
+        await pilot.press("A")
+        await settle(app, pilot)
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        unread = unread_in_db(demo_db)
+        assert f"{unread} shown / {unread} unread" in header(app)
+        assert app.headlines.total == unread
+
+
+async def test_the_article_pane_follows_a_and_its_undo(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        pane = app.query_one(ArticleView)
+        assert "unread" in pane.render_line(1).text
+        await pilot.press("A")
+        await settle(app, pilot)
+        assert " read" in pane.render_line(1).text and "unread" not in pane.render_line(1).text
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        assert "unread" in pane.render_line(1).text
+
+
+async def test_search_enter_and_a_key_in_one_burst(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        burst(app, "slash", "d", "o", "c", "k", "enter", "j")
+        await settle(app, pilot)
+        assert app.query_one("#search").value == "dock"
+        assert app.view.query == "dock"
+        assert app.headlines.has_focus  # the j went to the list, not into the field
+
+
+async def test_t_then_a_marks_the_view_t_asked_for(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        with Store(demo_db) as store:
+            tag = store.tags()[0].name
+        await pilot.press("t")
+        await settle(app, pilot)
+        await pilot.press(*tag.lower()[:4], "enter", "escape")
+        await settle(app, pilot)
+        assert app.view.tags == (tag,)
+        burst(app, "T", "A")
+        await settle(app, pilot)
+        assert unread_in_db(demo_db) == 0  # every article, not those of the tag
+
+
+async def test_a_mark_made_while_the_unread_count_runs_is_counted(demo_db, monkeypatch):
+    import threading
+
+    import widgets.app
+
+    app = make_app(demo_db, watch=False)
+    counting = threading.Event()
+    go_on = threading.Event()
+    count = Store.count
+
+    def slow_count(store, view):
+        result = count(store, view)
+        if view.unread_only and view.tags and not go_on.is_set():  # the header's count
+            counting.set()
+            go_on.wait(10)  # counted before the mark, delivered after it
+        return result
+
+    monkeypatch.setattr(Store, "count", slow_count)
+    monkeypatch.setattr(widgets.app, "unread_is_cheap", lambda view: not view.tags)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        with Store(demo_db) as store:
+            tag = store.tags()[0].name
+        app.load_view(Filter().with_tag(tag))
+        while not counting.is_set():
+            await pilot.pause(0.01)
+        await pilot.press("m")  # while the count runs
+        go_on.set()
+        with Store(demo_db) as store:
+            expected = store.count(Filter(unread_only=True).with_tag(tag))
+        for _ in range(500):  # the count that began before the mark is counted again
+            await pilot.pause(0.01)
+            if "…" not in header(app):
+                break
+        await pilot.pause(0.1)
+        assert f"/ {expected} unread" in header(app)
+
+
+async def test_slash_while_reading_narrow_shows_the_field(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")  # reading: the list is hidden
+        await settle(app, pilot)
+        await pilot.press("slash", *"dock")
+        await settle(app, pilot)
+        field = app.query_one("#search")
+        assert field.has_focus and field.size.width > 0
+
+
+async def test_an_empty_archive_hides_what_needs_articles(tmp_path):
+    app = make_app(tmp_path / "empty.db", watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        for action in ("toggle_read", "mark_all_read", "search", "pick_tags", "quotes"):
+            assert app.check_action(action, ()) is False
+        await pilot.press("slash", "x")
+        await settle(app, pilot)
+        assert not app.query("#search")
+
+
+async def test_the_end_of_the_unread_is_said_once(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("G")
+        await settle(app, pilot)
+        await pilot.press("n", "n", "n")
+        await settle(app, pilot)
+        notices = [n.message for n in app._notifications]
+        assert notices == ["No unread articles below this one in this view."]
