@@ -32,9 +32,12 @@ class ReaderGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
-        except DatabaseError as error:
-            _fail(ctx, str(error))
-        except sqlite3.Error as error:  # a full disk, a corrupted page, a lock held too long
+        except (DatabaseError, sqlite3.Error) as error:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            if isinstance(error, DatabaseError):
+                _fail(ctx, str(error))
+            # A full disk, a corrupted page, a lock held too long.
             path = (ctx.obj or {}).get("path") or "database"
             _fail(ctx, f"{path}: {error}")
         except KeyboardInterrupt:
@@ -335,6 +338,8 @@ def quotes_command(ctx, db, speaker, tags, unread, limit, as_json) -> None:
     An unknown --speaker exits 1 and names the speakers it resembles.
     """
     store = _store(ctx, db)
+    if speaker is not None and not speaker.strip():
+        raise click.BadParameter("give a name", param_hint="'--speaker'")
     rows = store.quotes(_tag_filter(tags, unread), speaker=speaker, limit=limit)
     if not rows and speaker is not None:
         # Only here (the rare miss) is every speaker counted; a known speaker with no

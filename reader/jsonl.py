@@ -9,7 +9,7 @@ from typing import Any
 from reader.article import Article, Block, ParseError, tag_key
 from reader.quotes import find_quotes
 from reader.sanitize import sanitize, sanitize_line
-from reader.store import Incoming, StoredArticle
+from reader.store import Incoming, StoredArticle, sort_key
 
 # The largest id an export may carry: exact in any JSON reader, and far enough from
 # SQLite's 2**63 - 1 that fresh ids (the largest + 1) never overflow.
@@ -43,6 +43,7 @@ def to_json(stored: StoredArticle) -> dict[str, Any]:
         "starred": stored.starred,
         "warnings": list(a.warnings),
         "origin": a.origin,
+        "imported": stored.imported_at,
     }
 
 
@@ -128,7 +129,21 @@ def from_json(record: Any, origin: str | None = None) -> Incoming:
         id=article_id,
         read=_flag(record, "read"),
         starred=_flag(record, "starred"),
+        imported_at=_imported(record.get("imported")),
     )
+
+
+def _imported(value: Any) -> str | None:
+    """The import time of an export, as the store keeps it (UTC, to the second)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ParseError("'imported' is not a string")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ParseError(f"'imported' is not an ISO 8601 date: {value[:40]!r}") from None
+    return sort_key(moment.isoformat(), "")
 
 
 def _flag(record: dict, name: str) -> bool:

@@ -73,6 +73,7 @@ class StoredArticle:
     article: Article
     read: bool
     starred: bool
+    imported_at: str | None = None  # UTC; it orders an article without a date
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,7 @@ class Incoming:
     id: int | None = None
     read: bool | None = None
     starred: bool | None = None
+    imported_at: str | None = None  # from an export: keeps an undated article in its place
 
 
 @dataclass(slots=True)
@@ -603,7 +605,7 @@ class Store:
         """One article with its tags and quotes, or ``None``."""
         row = self.conn.execute(
             "SELECT id, headline, published, source, captions, lede, body, warnings, origin,"
-            " read, starred FROM articles WHERE id = ?",
+            " read, starred, imported_at FROM articles WHERE id = ?",
             (article_id,),
         ).fetchone()
         if row is None:
@@ -636,7 +638,7 @@ class Store:
             warnings=tuple(json.loads(row[7])),
             origin=row[8],
         )
-        return StoredArticle(row[0], article, bool(row[9]), bool(row[10]))
+        return StoredArticle(row[0], article, bool(row[9]), bool(row[10]), row[11])
 
     # ---- quotes -------------------------------------------------------------------
 
@@ -848,7 +850,8 @@ class _Batch:
                 wanted = None
             if wanted is not None:
                 taken.add(wanted)
-            row = [wanted, prepared, sort_key(item.article.published, self.now)]
+            imported = item.imported_at or self.now
+            row = [wanted, prepared, sort_key(item.article.published, imported)]
             new_rows.append(row)
             pending[ident] = row
             outcomes.append(("new", row))
@@ -946,7 +949,7 @@ class _Batch:
                     prepared.digest,
                     int(bool(prepared.item.read)),
                     int(bool(prepared.item.starred)),
-                    self.now,
+                    prepared.item.imported_at or self.now,
                 )
                 for article_id, prepared, key in rows
             ],

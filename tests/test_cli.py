@@ -122,6 +122,7 @@ def test_export_fields(run):
         "starred",
         "warnings",
         "origin",
+        "imported",
     ]
     assert record["published"] == "2025-05-22T15:46"
     assert record["body"][8] == {"kind": "subheading", "text": "Reaction on WSJ report"}
@@ -417,3 +418,47 @@ def test_standard_input_is_jsonl_only_when_its_first_line_is_an_object(run):
     assert run("import", "-", input=text).stdout.startswith("1 new")
     headlines = [a["headline"] for a in json.loads(run("list", "--json").stdout)]
     assert sorted(headlines) == ["From a BOM file", "{Breaking} news"]
+
+
+def test_export_round_trip_keeps_undated_articles_in_their_place(run, tmp_path, monkeypatch):
+    """An article without a date is ordered by when it was imported: the export carries
+    that time, so the same export comes out of a fresh database."""
+    import reader.store
+
+    (tmp_path / "a.txt").write_text("Undated first\n\nNo dateline here.\n")
+    (tmp_path / "c.jsonl").write_text('{"headline": "Dated", "published": "2025-06-01T00:00"}\n')
+    (tmp_path / "b.txt").write_text("Undated last\n\nNo dateline either.\n")
+    for name, moment in [
+        ("a.txt", "2025-01-01T00:00:00"),
+        ("c.jsonl", "2025-06-02T00:00:00"),
+        ("b.txt", "2025-12-01T00:00:00"),
+    ]:
+        monkeypatch.setattr(reader.store, "_now", lambda moment=moment: moment)
+        assert run("import", str(tmp_path / name)).exit_code == 0
+    first = run("export").stdout
+    assert [json.loads(line)["headline"] for line in first.splitlines()] == [
+        "Undated last",
+        "Dated",
+        "Undated first",
+    ]
+    monkeypatch.setattr(reader.store, "_now", lambda: "2026-11-26T00:00:00")
+    (tmp_path / "out.jsonl").write_text(first)
+    fresh = tmp_path / "fresh.db"
+    assert run("import", str(tmp_path / "out.jsonl"), db=fresh).exit_code == 0
+    assert run("export", db=fresh).stdout == first
+
+
+def test_debug_shows_the_traceback_of_a_database_error(tmp_path):
+    from reader.schema import DatabaseError
+
+    bad = tmp_path / "not.db"
+    bad.write_text("not a database at all\n")
+    quiet = CliRunner().invoke(cli, ["list", "--db", str(bad)])
+    assert quiet.exit_code == 1 and quiet.stderr.startswith("reader: ")
+    loud = CliRunner().invoke(cli, ["--debug", "list", "--db", str(bad)])
+    assert isinstance(loud.exception, DatabaseError)
+
+
+def test_an_empty_speaker_is_a_usage_error(run, imported):
+    result = run("quotes", "--speaker", " ")
+    assert result.exit_code == 2 and "give a name" in result.stderr
