@@ -195,3 +195,31 @@ async def test_the_end_of_the_unread_is_said_once(demo_db):
         await settle(app, pilot)
         notices = [n.message for n in app._notifications]
         assert notices == ["No unread articles below this one in this view."]
+
+
+async def test_undo_in_the_same_burst_as_a_waits_for_it(demo_db, monkeypatch):
+    """'m', 'A', ctrl+z: the undo must not take back the m while A is still at work."""
+    import threading
+
+    release = threading.Event()
+    mark_all_read = Store.mark_all_read
+
+    def slow_mark_all(store, view, read=True):
+        release.wait(10)
+        return mark_all_read(store, view, read)
+
+    monkeypatch.setattr(Store, "mark_all_read", slow_mark_all)
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        first = app.headlines.current.id
+        burst(app, "m", "A", "ctrl+z")
+        await pilot.pause()
+        assert read_state(demo_db)[first] == 1  # the m stands
+        release.set()
+        await settle(app, pilot)
+        assert unread_in_db(demo_db) == 0
+        await pilot.press("ctrl+z")  # now it undoes A, back to the state after m
+        await settle(app, pilot)
+        states = read_state(demo_db)
+        assert states[first] == 1 and sum(states.values()) == 1

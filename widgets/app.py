@@ -86,7 +86,7 @@ class UnreadCounted(Message):
 @dataclass
 class MarkedAll(Message):
     view: Filter
-    changed: list[int]
+    changed: list[int] | None  # None: not saved (the error was shown)
 
 
 @dataclass
@@ -147,6 +147,7 @@ class ReaderApp(App[None]):
         self._picker = None  # the open tag picker, waiting for its tags
         self._undo: list[dict[int, bool]] = []  # read states to put back, newest last
         self._marks_made = 0  # read marks changed from here (an unread count must follow)
+        self._marking_all = 0  # A's still at work
         self._last_notice: tuple[str, float] = ("", 0.0)
         self._watch = watch
         self._data_version = self.store.data_version()
@@ -427,6 +428,8 @@ class ReaderApp(App[None]):
 
     def action_mark_all_read(self) -> None:
         # The view last asked for: "TA" typed fast marks the view T asked for.
+        self._marking_all += 1  # until it is done, ctrl+z would undo the mark before it
+        self.refresh_bindings()
         self._mark_all_worker(self._wanted_view)
 
     @work(thread=True, exclusive=True, group="marks")
@@ -437,10 +440,14 @@ class ReaderApp(App[None]):
             self.call_from_thread(
                 self.notify, str(error), title="Not saved", severity="error", markup=False
             )
-            return
+            changed = None
         self.post_message(MarkedAll(view, changed))
 
     def on_marked_all(self, message: MarkedAll) -> None:
+        self._marking_all -= 1
+        self.refresh_bindings()
+        if message.changed is None:  # not saved: already said
+            return
         count = len(message.changed)
         if not count:
             self.notify("Nothing to mark: every article here is read.", timeout=3)
@@ -502,7 +509,7 @@ class ReaderApp(App[None]):
         if action in _NEED_ARTICLES and self.total_articles == 0:
             return False  # an empty archive: the welcome screen, nothing to act on
         if action == "undo":
-            return bool(self._undo)
+            return bool(self._undo) and not self._marking_all
         if action == "clear_tags":
             return bool(self.view.tags)
         if action == "toggle_order":
