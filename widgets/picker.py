@@ -33,6 +33,7 @@ from textual.widgets import Input, Static
 
 from reader.article import tag_key
 from reader.store import TagCount
+from widgets.clean_input import CleanInput
 from widgets.key_bar import KeyBar
 
 __all__ = ["MatchList", "NameMatcher", "PickerScreen", "picker_bindings"]
@@ -441,8 +442,8 @@ class PickerScreen(ModalScreen[ResultT]):
     Typing filters the list, the arrows and page keys move its cursor, enter (the field's
     own binding, so letters typed just before it are in the field first) or a click takes
     the highlighted item: ``choose(index)``. Subclasses set ``PREFIX`` (the ids of the box
-    and its parts: ``PREFIX``, ``PREFIX-title``, ``PREFIX-input``, ``PREFIX-list``) and
-    build the field, the list and the title.
+    and its parts: ``PREFIX``, ``PREFIX-title``, ``PREFIX-input``, ``PREFIX-list``), the
+    heading's words, and the classes of the field and the list.
     """
 
     PREFIX: ClassVar[str] = "picker"
@@ -472,22 +473,31 @@ class PickerScreen(ModalScreen[ResultT]):
 
     # ---- what a subclass says ---------------------------------------------------------
 
+    HEADING: ClassVar[str] = "Pick one"
+    NOUN: ClassVar[str] = "name"  # counted after the heading: "50,000 tags"
+    PLACEHOLDER: ClassVar[str] = "type to filter"
+    INPUT: ClassVar[type[Input]] = CleanInput  # its own enter binding names what enter does
+    LIST: ClassVar[type[MatchList]] = MatchList
+
     def heading(self) -> Content:
-        raise NotImplementedError
+        count = len(self.matcher.tags)
+        return Content(self.HEADING) + Content.styled(
+            f"  {count:,} {self.NOUN}{'' if count == 1 else 's'}", "dim"
+        )
 
     def make_input(self) -> Input:
-        raise NotImplementedError
+        return self.INPUT(placeholder=self.PLACEHOLDER, id=f"{self.PREFIX}-input")
 
     def make_list(self) -> MatchList:
-        raise NotImplementedError
+        return self.LIST(self.matcher, id=f"{self.PREFIX}-list")
 
     def compose_extra(self) -> ComposeResult:
         """Widgets between the title and the field."""
         yield from ()
 
     def choose(self, index: int) -> None:
-        """Take item ``index`` of the matcher."""
-        raise NotImplementedError
+        """Take item ``index`` of the matcher: by default, close with its name."""
+        self.dismiss(self.matcher.tags[index].name)
 
     # ---- the shared part ---------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Input, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from reader.filters import Filter
@@ -529,6 +529,11 @@ class SpeakerPicker(PickerScreen[str | None]):
     """
 
     PREFIX = "speaker-picker"
+    HEADING = "Quotes by"
+    NOUN = "speaker"
+    PLACEHOLDER = "type a name"
+    INPUT = _SpeakerInput
+    LIST = SpeakerList
     BINDINGS = picker_bindings(PREFIX)
 
     DEFAULT_CSS = """
@@ -543,24 +548,9 @@ class SpeakerPicker(PickerScreen[str | None]):
         rows = [TagCount(n, name, count, 0) for n, (name, count) in enumerate(speakers)]
         self.matcher = NameMatcher(rows)
 
-    def heading(self) -> Content:
-        count = len(self.matcher.tags)
-        return Content("Quotes by") + Content.styled(
-            f"  {count:,} speaker{'' if count == 1 else 's'}", "dim"
-        )
-
-    def make_input(self) -> Input:
-        return _SpeakerInput(placeholder="type a name", id="speaker-picker-input")
-
-    def make_list(self) -> MatchList:
-        return SpeakerList(self.matcher, id="speaker-picker-list")
-
     @property
     def speaker_list(self) -> SpeakerList:
         return self.query_one(SpeakerList)
-
-    def choose(self, index: int) -> None:
-        self.dismiss(self.matcher.tags[index].name)
 
     def action_close(self) -> None:
         self.dismiss(None)

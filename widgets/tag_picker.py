@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content, Span
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from reader.store import TagCount
 from widgets.clean_input import CleanInput
@@ -120,6 +120,11 @@ class TagPicker(PickerScreen[None]):
     """
 
     PREFIX = "tag-picker"
+    HEADING = "Filter by tag"
+    NOUN = "tag"
+    PLACEHOLDER = "type to filter tags"
+    INPUT = _TagInput
+    LIST = TagList
 
     BINDINGS = [
         *picker_bindings(PREFIX),
@@ -144,20 +149,11 @@ class TagPicker(PickerScreen[None]):
 
     def heading(self) -> Content:
         if self._loading:
-            return Content("Filter by tag") + Content.styled("  loading…", "dim")
-        count = len(self.matcher.tags)
-        return Content("Filter by tag") + Content.styled(
-            f"  {count:,} tag{'' if count == 1 else 's'}", "dim"
-        )
+            return Content(self.HEADING) + Content.styled("  loading…", "dim")
+        return super().heading()
 
     def compose_extra(self) -> ComposeResult:
         yield TagChips(self.chosen, id="tag-picker-chips")
-
-    def make_input(self) -> Input:
-        return _TagInput(placeholder="type to filter tags", id="tag-picker-input")
-
-    def make_list(self) -> MatchList:
-        return TagList(self.matcher, id="tag-picker-list")
 
     def set_tags(self, tags: Sequence[TagCount]) -> None:
         """The tags to pick from, when they were not at hand on opening."""
