@@ -65,7 +65,14 @@ PAGE = 200
 
 sys.path.insert(0, str(HERE))
 import synth  # noqa: E402  (sibling scripts, not a package)
-from tui_harness import FLOOR, VENV_BIN, compile_bytecode, harness, summary  # noqa: E402
+from tui_harness import (  # noqa: E402
+    FLOOR,
+    VENV_BIN,
+    check_tools,
+    compile_bytecode,
+    harness,
+    summary,
+)
 
 synth.ensure_reader_importable()
 
@@ -541,6 +548,7 @@ def main(argv: list[str] | None = None) -> int:
         report["store"] = {"repeat": args.repeat, "target_ms": TARGET_MS, "rows": rows}
         over = print_store(rows, args.repeat)
     if not args.no_app:
+        check_tools()
         compile_bytecode()
         report["app"] = app_part(args, db, picked)
         print_app(report["app"])

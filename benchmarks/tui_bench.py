@@ -30,7 +30,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth
-from tui_harness import FLOOR, ROOT, VENV_BIN, compile_bytecode, harness, summary
+from tui_harness import (
+    FLOOR,
+    ROOT,
+    VENV_BIN,
+    check_tools,
+    compile_bytecode,
+    harness,
+    summary,
+)
 
 DATA = ROOT / "benchmarks" / "data"
 
@@ -51,6 +59,7 @@ def main() -> None:
         synth.build_db(db, args.n, tags=args.tags)
     newest = synth.headline_prefix(0)
     oldest = synth.headline_prefix(args.n - 1)
+    check_tools()
     compile_bytecode()
     reader = f"{VENV_BIN / 'reader'} --db {db}"
     floor = f"{sys.executable} {FLOOR}"

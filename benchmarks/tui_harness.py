@@ -25,6 +25,16 @@ FLOOR = TOOLS / "minimal_textual_app.py"
 VENV_BIN = Path(sys.executable).parent
 
 
+def check_tools() -> None:
+    """The harness and the floor come from the workspace, beside this repository."""
+    missing = [str(path) for path in (HARNESS, FLOOR) if not path.exists()]
+    if missing:
+        raise SystemExit(
+            f"missing {', '.join(missing)}: the app benchmarks need ../shared/tools/ of the"
+            " workspace next to this repository"
+        )
+
+
 def compile_bytecode() -> None:
     """Compile ``reader/`` and ``widgets/`` as an installation would (see the docstring)."""
     for package in ("reader", "widgets"):

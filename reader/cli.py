@@ -18,10 +18,33 @@ from reader.filters import Filter
 from reader.paths import default_db_path
 from reader.schema import DatabaseError, upgrade_notice
 
+EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-# SQLite's integers are 64-bit: a larger id or limit is a usage error, not an overflow.
-ARTICLE_ID = click.IntRange(1, 2**63 - 1)
-LIMIT = click.IntRange(1, 2**63 - 1)
+
+
+class _Count(click.ParamType):
+    """A whole number from 1 up to what SQLite can hold; anything else is a usage error."""
+
+    name = "number"
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                self.fail(f"{value!r} is not {self.what}", param, ctx)
+        if not 1 <= number <= 2**63 - 1:
+            self.fail(f"{value} is not {self.what}", param, ctx)
+        return number
+
+
+ARTICLE_ID = _Count("an article id (a whole number from 1)")
+LIMIT = _Count("a count (a whole number from 1)")
 
 
 class ReaderGroup(click.Group):
@@ -281,9 +304,10 @@ def search_command(ctx, db, query, tags, unread, relevance, limit, as_json) -> N
 
     from reader.search import parse_query
 
-    problem = parse_query(query).problem
-    if problem:
-        _fail(ctx, f"nothing to search: {problem}")
+    parsed = parse_query(query)
+    if parsed.problem or not parsed.include:  # a query that cannot find anything, or empty
+        reason = parsed.problem or "give a word to look for"
+        _fail(ctx, f"nothing to search: {reason}", code=EXIT_USAGE)
     store = _store(ctx, db)
     view = replace(_tag_filter(tags, unread), query=query, relevance=relevance)
     rows = store.page_at(view, 0, limit)

@@ -92,9 +92,11 @@ async def test_the_article_pane_follows_a_and_its_undo(demo_db):
         await pilot.press("A")
         await settle(app, pilot)
         assert " read" in pane.render_line(1).text and "unread" not in pane.render_line(1).text
+        assert any("ctrl+z undoes it" in n.message for n in app._notifications)
         await pilot.press("ctrl+z")
         await settle(app, pilot)
         assert "unread" in pane.render_line(1).text
+        assert not any("ctrl+z undoes it" in n.message for n in app._notifications)
 
 
 async def test_search_enter_and_a_key_in_one_burst(demo_db):

@@ -277,8 +277,11 @@ def test_search_command(run, imported):
     assert result.stderr.strip().endswith("found")
     assert run("search", "port", "--relevance", "--json").exit_code == 0
     bad = run("search", "--", "-kremlin")  # after --, a leading - is part of the query
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2  # a usage error, in one line
     assert bad.stderr == "reader: nothing to search: add a word to look for: '-' only excludes\n"
+    empty = run("search", "")
+    assert empty.exit_code == 2
+    assert empty.stderr == "reader: nothing to search: give a word to look for\n"
     assert run("search", 'NEAR( "').exit_code == 0
 
 

@@ -572,7 +572,7 @@ def test_reader_search_accepts_every_hostile_query(hostile_db):
                 if "--json" not in extra:
                     assert result.stderr.endswith(" found\n"), (query, result.stderr)
             else:
-                assert result.exit_code == 1 and result.stderr == refusal, (query, result.stderr)
+                assert result.exit_code == 2 and result.stderr == refusal, (query, result.stderr)
             assert FORBIDDEN.search(result.stdout.replace("\n", "")) is None
 
 

@@ -479,6 +479,7 @@ class ReaderApp(App[None]):
             return
         states = self._undo.pop()
         self.refresh_bindings()
+        self.clear_notifications()  # "Marked N read. ctrl+z undoes it." no longer holds
         if len(states) <= PAGE:
             if self._write(self.store.restore_read, states)[0]:
                 # Rows at once; the counts by a reload (some states may be as they were).

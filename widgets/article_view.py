@@ -45,6 +45,7 @@ _LEDE_INDENT = 2
 _BLANK = -1  # block number of a blank line
 _CHIPS = -2  # block number of a line of chips
 _HINT = "Select an article"
+_NAMED_WITHIN = 40  # characters after a quote where the attribution names its speaker
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 # The parser already drops controls; a stray one (a tab) becomes a space so offsets hold.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -240,7 +241,9 @@ def _styled(
     pieces: list[str] = []
     speaker_spans: list[Span] = []
     position = 0
-    attributed = [q for q in found if q[3]]
+    # A speaker the text names right after the quote ("…,” Marevic told reporters) is
+    # not labelled again: "— Marevic Marevic told" reads as a typo.
+    attributed = [q for q in found if q[3] and not _named_after(text, q[2], q[3])]
     if len(attributed) > 1:
         attributed.sort(key=_by_end)
     for _, _, end, speaker in attributed:
@@ -263,6 +266,16 @@ def _styled(
         spans.append(Span(start, end, _QUOTE))
     spans.extend(speaker_spans)
     return Content(text, spans, strip_control_codes=False), starts
+
+
+def _named_after(text: str, end: int, speaker: str) -> bool:
+    """Does the text name ``speaker`` (by a word of the name) just after a quote ends?"""
+    after = text[end : end + _NAMED_WITHIN].casefold()
+    return any(
+        re.search(rf"\b{re.escape(word)}\b", after)
+        for word in speaker.casefold().split()
+        if len(word) > 2
+    )
 
 
 def _by_end(quote: tuple[int, int, int, str | None]) -> tuple[int, int]:
