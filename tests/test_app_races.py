@@ -20,7 +20,7 @@ def header(app) -> str:
 
 def burst(app, *keys: str) -> None:
     """Keys as a terminal delivers them when typed fast: all queued before any is handled."""
-    characters = {"slash": "/", "enter": "\r", "escape": None}
+    characters = {"slash": "/", "enter": "\r", "escape": None, "space": " ", "backspace": None}
     for key in keys:
         app.post_message(events.Key(key, characters.get(key, key)))
 
@@ -225,3 +225,126 @@ async def test_undo_in_the_same_burst_as_a_waits_for_it(demo_db, monkeypatch):
         await settle(app, pilot)
         states = read_state(demo_db)
         assert states[first] == 1 and sum(states.values()) == 1
+
+
+# ---- round two: the quotes view, the pickers, the pane -------------------------------------
+
+
+async def test_a_quote_opened_in_the_unread_view_shows_its_own_article(demo_db):
+    from widgets.quotes_view import QuotesScreen
+
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("u")
+        await settle(app, pilot)
+        await pilot.press("Q")
+        await settle(app, pilot)
+        quotes = app.screen
+        assert isinstance(quotes, QuotesScreen)
+        await pilot.press("G")
+        await settle(app, pilot)
+        wanted = quotes.quote_list.current.article_id
+        await pilot.press("enter")  # marks it read: it leaves the Unread view
+        await settle(app, pilot)
+        assert app.query_one(ArticleView).article_id == wanted
+        assert app.current_id == wanted
+
+
+async def test_letters_after_an_enter_in_the_picker_are_the_next_search(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t")
+        burst(app, *"harb", "enter", *"port", "space", *"ys", "enter", *"ele")
+        await settle(app, pilot)
+        assert app.screen.filter_input.value == "ele"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.view.tags == ("Harbour Strike", "Port Ysel")
+
+
+async def test_a_burst_of_backspaces_ends_by_removing_the_last_tag(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot)
+        await pilot.press(*"harb", "enter")
+        await settle(app, pilot)
+        await pilot.press(*"ab")
+        await settle(app, pilot)
+        burst(app, "backspace", "backspace", "backspace")
+        await settle(app, pilot)
+        assert app.screen.filter_input.value == ""
+        assert app.screen.chosen == []
+
+
+async def test_u_then_q_shows_the_quotes_of_the_view_u_asked_for(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        burst(app, "u", "Q")
+        await settle(app, pilot)
+        assert app.screen.view.unread_only
+
+
+async def test_a_name_and_enter_typed_before_the_speakers_are_counted(demo_db):
+    from widgets.quotes_view import QuotesScreen
+
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("Q")
+        await settle(app, pilot)
+        await pilot.press("s")
+        burst(app, *"peskov", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QuotesScreen)
+        assert app.screen.speaker == "Dmitry Peskov"
+
+
+async def test_q_then_g_goes_to_the_last_quote_once_counted(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        burst(app, "Q", "G")
+        await settle(app, pilot)
+        quotes = app.screen.quote_list
+        assert quotes.total > 200  # more than the first page
+        assert quotes.cursor == quotes.total - 1
+
+
+async def test_refresh_shows_an_article_another_process_updated(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        article_id = app.current_id
+        with Store(demo_db) as store:
+            stored = store.article(article_id)
+            from dataclasses import replace
+
+            store.save([replace(stored.article, lede="An edited lede, from elsewhere.")])
+        await pilot.press("r")
+        await settle(app, pilot)
+        text = " ".join(app.query_one(ArticleView).line_text(y) for y in range(8))
+        assert "An edited lede, from elsewhere." in text
+
+
+async def test_a_quote_opened_in_a_narrow_terminal_is_scrolled_to(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("Q")
+        await settle(app, pilot)
+        quotes = app.screen.quote_list
+        index = next(  # a quote in a body paragraph, far enough down to need a scroll
+            i
+            for i in range(quotes.total)
+            if quotes._row(i) and quotes._row(i).block not in (None, 0)
+        )
+        quotes.move_to(index)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.pause(0.1)
+        assert app.query_one(ArticleView).scroll_y > 0

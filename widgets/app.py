@@ -627,14 +627,20 @@ class ReaderApp(App[None]):
     def action_refresh(self) -> None:
         # The view last asked for: a search or a filter still loading is not dropped.
         self.load_view(self._wanted_view, keep_id=self.current_id)
+        # And the article: another process may have updated it (show() keeps the place
+        # when only its marks changed).
+        if self.current_id and self.article_view.article_id == self.current_id:
+            self.article_view.show(self.store.article(self.current_id))
 
-    def action_pick_tags(self) -> None:
+    async def action_pick_tags(self) -> None:
         from widgets.tag_picker import TagPicker
 
-        # Open at once (what is typed goes to its field); the tags follow from a worker.
+        # Open at once; the tags follow from a worker. (Not a priority binding, which would
+        # let t overtake the keys typed before it: letters typed in the same burst as t
+        # may reach the list before the picker is up.)
         self._picker = TagPicker(None, chosen=self._wanted_view.tags)
-        self.push_screen(self._picker)
         self._tags_worker()
+        await self.push_screen(self._picker)
 
     @work(thread=True, exclusive=True, group="tags")
     def _tags_worker(self) -> None:
@@ -642,7 +648,7 @@ class ReaderApp(App[None]):
 
     def on_tags_loaded(self, message: TagsLoaded) -> None:
         if self._picker is not None and self._picker.is_attached:
-            self._picker.set_tags(message.tags)
+            self._picker.set_items(message.tags)
 
     def on_tag_chosen(self, message: TagChosen) -> None:
         # On the view last asked for: two tags chosen in one burst are both kept.
@@ -654,10 +660,11 @@ class ReaderApp(App[None]):
 
     # ---- quotes --------------------------------------------------------------------------
 
-    def action_quotes(self) -> None:
+    async def action_quotes(self) -> None:
         from widgets.quotes_view import QuotesScreen  # lazily: start-up budget
 
-        self.push_screen(QuotesScreen(self.store, self.thread_store, self.view))
+        # The view last asked for ("uQ" typed fast), and awaited like the tag picker.
+        await self.push_screen(QuotesScreen(self.store, self.thread_store, self._wanted_view))
 
     def on_quote_opened(self, message: QuoteOpened) -> None:
         """From the quotes screen: open the quote's article, scrolled to the quote."""
@@ -669,11 +676,12 @@ class ReaderApp(App[None]):
         self.call_after_refresh(self.article_view.scroll_to_quote, message.seq)
         self.screen.add_class("-reading")
         _focus_now(self.article_view)
+        # The list follows when it holds the article. It is not reloaded around it: the
+        # article may not be in the view (just marked read in Unread, or past a relevance
+        # order's rows), and the row the list fell back to would replace it in the pane.
         index = self.headlines.index_of(article_id)
         if index is not None:
             self.headlines.move_to(index)
-        else:
-            self.load_view(self._wanted_view, keep_id=article_id)
 
     # ---- help and palette ----------------------------------------------------------------
 

@@ -545,7 +545,7 @@ class ArticleView(ScrollView, can_focus=True):
             self._strips.clear()
             self.refresh()
 
-    def scroll_to_quote(self, index: int) -> None:
+    def scroll_to_quote(self, index: int, tries: int = 5) -> None:
         """Scroll so that quote ``index`` (of ``Article.quotes``) is near the top.
 
         For a big article still being laid out, this happens when the layout is done.
@@ -556,8 +556,21 @@ class ArticleView(ScrollView, can_focus=True):
             self._pending_quote = index if waiting and self._stored is not None else None
             return
         self._pending_quote = None
-        line = self._line_of(*place)
-        self.scroll_to(y=max(0, line - 1), animate=False, immediate=True)
+        target = max(0, self._line_of(*place) - 1)
+        self.scroll_to(y=target, animate=False, immediate=True)
+        # Just shown (a narrow screen switching panes), the pane may not scroll yet: its
+        # scrollbars come with the next layout, and scroll_to did nothing. Try again then.
+        stuck = round(self.scroll_y) < target and (
+            not self.allow_vertical_scroll or self.max_scroll_y < target
+        )
+        if stuck and tries and self.virtual_size.height > self.scrollable_content_region.height:
+            self._pending_quote = index
+            generation = self._generation
+            self.call_after_refresh(self._scroll_to_quote_again, index, tries - 1, generation)
+
+    def _scroll_to_quote_again(self, index: int, tries: int, generation: int) -> None:
+        if generation == self._generation and self._pending_quote == index:
+            self.scroll_to_quote(index, tries)
 
     # ---- layout -----------------------------------------------------------------
 

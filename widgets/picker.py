@@ -36,7 +36,7 @@ from reader.store import TagCount
 from widgets.clean_input import CleanInput
 from widgets.key_bar import KeyBar
 
-__all__ = ["MatchList", "NameMatcher", "PickerScreen", "picker_bindings"]
+__all__ = ["MatchList", "NameMatcher", "PickerInput", "PickerScreen", "picker_bindings"]
 
 ResultT = TypeVar("ResultT")
 
@@ -425,6 +425,24 @@ class MatchList(ScrollView, can_focus=False):
         self.post_message(self.Clicked(self, self._indices[row]))
 
 
+class PickerInput(CleanInput):
+    """A picker's field. Enter is taken in the field's own turn, in order with the letters:
+    "harb", enter, "port" typed at once submits "harb" and leaves "port" in the field as the
+    next search (a binding would run only after the field had taken "port" too).
+    Subclasses bind enter only to name it in the footer."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            # Submitted first: the picker takes the row under the cursor for these letters
+            # before the emptied field's Changed arrives.
+            self.post_message(self.Submitted(self, self.value))
+            self.value = ""
+            return
+        await super()._on_key(event)
+
+
 def picker_bindings(prefix: str) -> list[Binding]:
     """escape, the arrows and the page keys of a picker, with ids ``PREFIX.close`` and so on."""
     return [
@@ -471,15 +489,25 @@ class PickerScreen(ModalScreen[ResultT]):
 
     matcher: NameMatcher
 
+    def __init__(self, items: Sequence[TagCount] | None) -> None:
+        """``items=None`` opens the picker at once, listing them when ``set_items`` brings
+        them (what is typed meanwhile is kept and applied then)."""
+        super().__init__()
+        self.matcher = NameMatcher(items or ())
+        self.waiting = items is None  # not "loading": a Screen's loading shows a spinner
+        self._queued: list[str] = []  # enters pressed while waiting: what each chose
+
     # ---- what a subclass says ---------------------------------------------------------
 
     HEADING: ClassVar[str] = "Pick one"
     NOUN: ClassVar[str] = "name"  # counted after the heading: "50,000 tags"
     PLACEHOLDER: ClassVar[str] = "type to filter"
-    INPUT: ClassVar[type[Input]] = CleanInput  # its own enter binding names what enter does
+    INPUT: ClassVar[type[Input]] = PickerInput  # its enter binding names what enter does
     LIST: ClassVar[type[MatchList]] = MatchList
 
     def heading(self) -> Content:
+        if self.waiting:
+            return Content(self.HEADING) + Content.styled("  loading…", "dim")
         count = len(self.matcher.tags)
         return Content(self.HEADING) + Content.styled(
             f"  {count:,} {self.NOUN}{'' if count == 1 else 's'}", "dim"
@@ -510,8 +538,27 @@ class PickerScreen(ModalScreen[ResultT]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.match_list.loading = self.waiting
         self.refilter()
         self.set_focus(self.filter_input)
+
+    def set_items(self, items: Sequence[TagCount]) -> None:
+        """The names to pick from, when they were not at hand on opening."""
+        self.matcher = NameMatcher(items)
+        self.waiting = False
+        self.update_heading()
+        self.match_list.loading = False
+        self.match_list.set_matcher(self.matcher)
+        self.items_arrived()
+        self.refilter()
+        queued, self._queued = self._queued, []
+        for query in queued:
+            if self.app.screen is not self:  # a choice closed the picker
+                break
+            self._choose_for(query)
+
+    def items_arrived(self) -> None:
+        """Called by ``set_items`` before the list is filtered again."""
 
     @property
     def match_list(self) -> MatchList:
@@ -539,7 +586,9 @@ class PickerScreen(ModalScreen[ResultT]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.action_choose()
+        # What the field held at enter: letters typed after it ("port", enter, "elec" in
+        # one burst) are already in the field by now, and are the next search.
+        self._choose_for(event.value)
 
     @on(MatchList.Clicked)
     def _row_clicked(self, event: MatchList.Clicked) -> None:
@@ -547,13 +596,28 @@ class PickerScreen(ModalScreen[ResultT]):
         self.choose(event.index)
 
     def action_choose(self) -> None:
-        if self.match_list.query != self.filter_input.value:
+        self._choose_for(self.filter_input.value)
+
+    def _choose_for(self, query: str) -> None:
+        if self.waiting:
+            # Nothing to choose from yet ("tharb", enter, typed at once): keep the choice
+            # for when the names arrive, and take its letters out of the field now, so
+            # that letters typed after the enter are a search of their own.
+            self._queued.append(query)
+            field = self.filter_input
+            if field.value.startswith(query):
+                field.value = field.value[len(query) :]
+            return
+        if self.match_list.query != query:
             # Typed ahead (letters and enter in one burst): the Changed event that would
             # filter the list is still queued, so filter now, then choose.
-            self.refilter()
+            self.match_list.set_matches(self.matcher.match(query), query)
         index = self.match_list.highlighted_index
         if index is None:
             self.app.bell()
+            field = self.filter_input
+            if query and not field.value.startswith(query):
+                field.value = query + field.value  # nothing taken: the letters come back
             return
         self.choose(index)
 

@@ -32,12 +32,11 @@ from textual.worker import get_current_worker
 
 from reader.filters import Filter
 from reader.store import QuoteRow, Store, TagCount
-from widgets.clean_input import CleanInput
 from widgets.cursor_keys import CursorKeys, cursor_bindings
 from widgets.headline_list import PAGE, short_date
 from widgets.key_bar import KeyBar
 from widgets.messages import PageLoaded, QuoteOpened
-from widgets.picker import MatchList, NameMatcher, PickerScreen, picker_bindings
+from widgets.picker import MatchList, PickerInput, PickerScreen, picker_bindings
 
 __all__ = ["QuoteList", "QuoteOpened", "QuotesScreen", "SpeakerList", "SpeakerPicker"]
 
@@ -120,6 +119,7 @@ class QuoteList(CursorKeys, ScrollView, can_focus=True):
         self.total = 0
         self.cursor = 0
         self.awaiting_rows = True  # nothing shown yet: say so rather than "no quotes"
+        self._wants_end = False  # G before the list was counted
         self._rows: dict[int, QuoteRow] = {}
         self._generation = 0
         self._pending: set[int] = set()
@@ -127,8 +127,17 @@ class QuoteList(CursorKeys, ScrollView, can_focus=True):
 
     # ---- data ----------------------------------------------------------------------
 
-    def show(self, view: Filter, speaker: str | None, rows: list[QuoteRow], total: int) -> None:
-        """Replace the list: ``rows`` are its first quotes, ``total`` its length."""
+    def show(
+        self,
+        view: Filter,
+        speaker: str | None,
+        rows: list[QuoteRow],
+        total: int,
+        *,
+        counted: bool = True,
+    ) -> None:
+        """Replace the list: ``rows`` are its first quotes, ``total`` its length (a guess
+        from the first page when not ``counted``: ``set_total`` brings the count)."""
         self._generation += 1
         self._pending.clear()
         self.awaiting_rows = False
@@ -137,16 +146,28 @@ class QuoteList(CursorKeys, ScrollView, can_focus=True):
         self._rows = {}
         self._store_rows(0, rows)
         self.cursor = 0
-        self.set_total(total)
+        self.set_total(total, counted=counted)
         self.scroll_to(y=0, animate=False, immediate=True)
 
-    def set_total(self, total: int) -> None:
+    def set_total(self, total: int, *, counted: bool = True) -> None:
         """The list's length once counted (the first page alone may have been a guess)."""
         self.total = total
         self.cursor = min(self.cursor, max(total - 1, 0))
         self._strips.clear()
         self.virtual_size = Size(0, total * LINES)
         self.refresh()
+        if self._wants_end:  # G pressed before the count came: to the real end
+            self.action_last()
+            self._wants_end = not counted
+
+    def action_last(self) -> None:
+        self.move_to(self.total - 1)
+        self._wants_end = True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open":
+            return self.total > 0  # no quotes: nothing to open, not shown
+        return True
 
     @property
     def current(self) -> QuoteRow | None:
@@ -294,6 +315,7 @@ class QuoteList(CursorKeys, ScrollView, can_focus=True):
 
     def move_to(self, index: int) -> None:
         """Put the cursor on quote ``index`` (clamped), repainting only the two quotes."""
+        self._wants_end = False
         if not self.total:
             return
         index = min(max(index, 0), self.total - 1)
@@ -387,6 +409,7 @@ class QuotesScreen(Screen[None]):
         self.view = replace(view, relevance=False)  # quotes are always newest first
         self.speaker: str | None = None
         self._counted = False
+        self._picker: SpeakerPicker | None = None
 
     @property
     def is_modal(self) -> bool:
@@ -412,7 +435,7 @@ class QuotesScreen(Screen[None]):
         # screen opens full; only the count waits for a worker.
         rows = self.store.quotes(self.view, limit=PAGE)
         self._counted = len(rows) < PAGE
-        self.quote_list.show(self.view, None, rows, len(rows))
+        self.quote_list.show(self.view, None, rows, len(rows), counted=self._counted)
         if not self._counted:
             self._load_worker(self.view, None, with_rows=False)
         self._update_title()
@@ -483,8 +506,12 @@ class QuotesScreen(Screen[None]):
         if self.speaker is not None:
             self._load(None)
 
-    def action_pick_speaker(self) -> None:
+    async def action_pick_speaker(self) -> None:
+        # Open at once, before the speakers are counted (a worker brings them): a name
+        # typed right after s goes to the picker, and an enter waits for the speakers.
+        self._picker = SpeakerPicker(None)
         self._speakers_worker()
+        await self.app.push_screen(self._picker, self._speaker_picked)
 
     @work(thread=True, exclusive=True, group="quotes-speakers")
     def _speakers_worker(self) -> None:
@@ -493,8 +520,8 @@ class QuotesScreen(Screen[None]):
 
     def on_quotes_screen_speakers_loaded(self, message: SpeakersLoaded) -> None:
         message.stop()
-        if self.app.screen is self:
-            self.app.push_screen(SpeakerPicker(message.speakers), self._speaker_picked)
+        if self._picker is not None and self._picker.is_attached:
+            self._picker.set_speakers(message.speakers)
 
     def _speaker_picked(self, speaker: str | None) -> None:
         if speaker is not None and speaker != self.speaker:
@@ -512,10 +539,12 @@ class SpeakerList(MatchList):
         return f"  {item.articles:>{self.articles_width},} {noun:<6} "
 
     def empty_text(self) -> str:
+        if self.loading:
+            return "loading speakers…"
         return "no speaker matches" if self.matcher.tags else "nobody is quoted by name"
 
 
-class _SpeakerInput(CleanInput):
+class _SpeakerInput(PickerInput):
     """The speaker field. Like the tag picker's, its own enter (no priority binding on the
     screen) picks, so every letter typed before it is in the field first."""
 
@@ -542,11 +571,17 @@ class SpeakerPicker(PickerScreen[str | None]):
     }
     """
 
-    def __init__(self, speakers: Sequence[tuple[str, int]]) -> None:
-        super().__init__()
-        # A speaker's quote count rides in ``articles``, which the matcher ranks by.
-        rows = [TagCount(n, name, count, 0) for n, (name, count) in enumerate(speakers)]
-        self.matcher = NameMatcher(rows)
+    def __init__(self, speakers: Sequence[tuple[str, int]] | None) -> None:
+        """``speakers=None`` opens at once; ``set_speakers`` brings them."""
+        super().__init__(None if speakers is None else _rows(speakers))
+
+    def set_speakers(self, speakers: Sequence[tuple[str, int]]) -> None:
+        self.set_items(_rows(speakers))
+
+
+def _rows(speakers: Sequence[tuple[str, int]]) -> list[TagCount]:
+    # A speaker's quote count rides in ``articles``, which the matcher ranks by.
+    return [TagCount(n, name, count, 0) for n, (name, count) in enumerate(speakers)]
 
     @property
     def speaker_list(self) -> SpeakerList:

@@ -19,9 +19,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from reader.store import TagCount
-from widgets.clean_input import CleanInput
 from widgets.messages import LastTagRemoved, TagChosen
-from widgets.picker import MatchList, NameMatcher, PickerScreen, picker_bindings
+from widgets.picker import MatchList, PickerInput, PickerScreen, picker_bindings
 
 __all__ = ["TagChips", "TagList", "TagPicker"]
 
@@ -93,7 +92,7 @@ class TagChips(Static):
         self.update(content)
 
 
-class _TagInput(CleanInput):
+class _TagInput(PickerInput):
     """The picker's field. Its own enter (not a priority binding on the screen) adds the
     tag, so every letter typed before it ("Rus" + enter in one burst) is in the field."""
 
@@ -129,7 +128,11 @@ class TagPicker(PickerScreen[None]):
     BINDINGS = [
         *picker_bindings(PREFIX),
         Binding(
-            "backspace", "remove_last", "Remove last", id="tag-picker.remove-last", priority=True
+            "backspace",
+            "remove_last",
+            "Delete, then last tag",
+            id="tag-picker.remove-last",
+            priority=True,
         ),
     ]
 
@@ -140,35 +143,19 @@ class TagPicker(PickerScreen[None]):
     """
 
     def __init__(self, tags: Sequence[TagCount] | None, chosen: Sequence[str] = ()) -> None:
-        """``tags=None`` opens the picker at once, listing tags when ``set_tags`` brings them
-        (typing meanwhile is kept and applied then)."""
-        super().__init__()
-        self.matcher = NameMatcher(tags or ())
-        self._loading = tags is None
+        """``tags=None`` opens the picker at once; ``set_items`` brings them."""
+        super().__init__(tags)
         self.chosen: list[str] = list(chosen)
-
-    def heading(self) -> Content:
-        if self._loading:
-            return Content(self.HEADING) + Content.styled("  loading…", "dim")
-        return super().heading()
 
     def compose_extra(self) -> ComposeResult:
         yield TagChips(self.chosen, id="tag-picker-chips")
 
-    def set_tags(self, tags: Sequence[TagCount]) -> None:
-        """The tags to pick from, when they were not at hand on opening."""
-        self.matcher = NameMatcher(tags)
-        self._loading = False
-        self.update_heading()
-        self.tag_list.loading = False
-        self.tag_list.set_matcher(self.matcher)
+    def items_arrived(self) -> None:
         self._exclude_chosen()
-        self.refilter()
 
     def on_mount(self) -> None:
         # Textual then calls PickerScreen.on_mount itself (a handler per class of the MRO),
         # which filters the list and focuses the field.
-        self.tag_list.loading = self._loading
         self._exclude_chosen()
 
     @property
@@ -188,8 +175,10 @@ class TagPicker(PickerScreen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "remove_last":
-            # Hidden, and backspace left to the input, unless the input is empty.
-            return not self.filter_input.value and bool(self.chosen)
+            # With tags chosen, every backspace comes here and the field decides in its own
+            # turn (a letter to delete, or an empty field: the last tag). Deciding now, on
+            # the field as it is, missed the end of a burst of backspaces.
+            return bool(self.chosen)
         return super().check_action(action, parameters)
 
     def choose(self, index: int) -> None:
@@ -198,8 +187,11 @@ class TagPicker(PickerScreen[None]):
         self.chosen.append(name)
         self.query_one(TagChips).set_names(self.chosen)
         self._exclude_chosen()
-        if self.filter_input.value:
-            self.filter_input.value = ""  # Input.Changed refilters
+        # The letters that chose it go; any typed after the enter stay, as the next search.
+        field = self.filter_input.value
+        rest = field.removeprefix(self.match_list.query)
+        if rest != field:
+            self.filter_input.value = rest  # Input.Changed refilters
         else:
             self.refilter()
         self.refresh_bindings()
