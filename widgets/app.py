@@ -147,7 +147,9 @@ class ReaderApp(App[None]):
         self._picker = None  # the open tag picker, waiting for its tags
         self._undo: list[dict[int, bool]] = []  # read states to put back, newest last
         self._marks_made = 0  # read marks changed from here (an unread count must follow)
-        self._marking_all = 0  # A's still at work
+        # A is at work (ctrl+z would undo the mark before it). A flag, not a count: a worker
+        # replaced before it ran posts nothing, and the one that replaced it clears it.
+        self._marking_all = False
         self._last_notice: tuple[str, float] = ("", 0.0)
         self._watch = watch
         self._data_version = self.store.data_version()
@@ -428,7 +430,7 @@ class ReaderApp(App[None]):
 
     def action_mark_all_read(self) -> None:
         # The view last asked for: "TA" typed fast marks the view T asked for.
-        self._marking_all += 1  # until it is done, ctrl+z would undo the mark before it
+        self._marking_all = True
         self.refresh_bindings()
         self._mark_all_worker(self._wanted_view)
 
@@ -444,7 +446,7 @@ class ReaderApp(App[None]):
         self.post_message(MarkedAll(view, changed))
 
     def on_marked_all(self, message: MarkedAll) -> None:
-        self._marking_all -= 1
+        self._marking_all = False
         self.refresh_bindings()
         if message.changed is None:  # not saved: already said
             return
