@@ -457,9 +457,9 @@ def picker_bindings(prefix: str) -> list[Binding]:
 class PickerScreen(ModalScreen[ResultT]):
     """A centred box: a title, a field that keeps the focus, and a ``MatchList`` under it.
 
-    Typing filters the list, the arrows and page keys move its cursor, enter (the field's
-    own binding, so letters typed just before it are in the field first) or a click takes
-    the highlighted item: ``choose(index)``. Subclasses set ``PREFIX`` (the ids of the box
+    Typing filters the list, the arrows and page keys move its cursor, enter (taken by the
+    field in its own turn, see ``PickerInput``) or a click takes the highlighted item:
+    ``choose(index)``. Subclasses set ``PREFIX`` (the ids of the box
     and its parts: ``PREFIX``, ``PREFIX-title``, ``PREFIX-input``, ``PREFIX-list``), the
     heading's words, and the classes of the field and the list.
     """
@@ -586,8 +586,8 @@ class PickerScreen(ModalScreen[ResultT]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        # What the field held at enter: letters typed after it ("port", enter, "elec" in
-        # one burst) are already in the field by now, and are the next search.
+        # What the field held at enter (it emptied itself then: letters typed after the
+        # enter are the next search).
         self._choose_for(event.value)
 
     @on(MatchList.Clicked)
@@ -595,18 +595,11 @@ class PickerScreen(ModalScreen[ResultT]):
         event.stop()
         self.choose(event.index)
 
-    def action_choose(self) -> None:
-        self._choose_for(self.filter_input.value)
-
     def _choose_for(self, query: str) -> None:
         if self.waiting:
-            # Nothing to choose from yet ("tharb", enter, typed at once): keep the choice
-            # for when the names arrive, and take its letters out of the field now, so
-            # that letters typed after the enter are a search of their own.
+            # Nothing to choose from yet (a name and enter typed as the picker opened):
+            # keep the choice for when the names arrive.
             self._queued.append(query)
-            field = self.filter_input
-            if field.value.startswith(query):
-                field.value = field.value[len(query) :]
             return
         if self.match_list.query != query:
             # Typed ahead (letters and enter in one burst): the Changed event that would
