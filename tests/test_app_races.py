@@ -348,3 +348,18 @@ async def test_a_quote_opened_in_a_narrow_terminal_is_scrolled_to(demo_db):
         await settle(app, pilot)
         await pilot.pause(0.1)
         assert app.query_one(ArticleView).scroll_y > 0
+
+
+async def test_an_empty_page_is_not_asked_for_again(demo_db):
+    """Rows gone meanwhile (another process deleted them): the headline list keeps such a
+    page pending, as the quote list does, instead of asking for it on every repaint."""
+    from widgets.messages import PageLoaded
+
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        headlines = app.headlines
+        headlines._pending.add(400)
+        headlines.post_message(PageLoaded(headlines._generation, 400, []))
+        await pilot.pause()
+        assert 400 in headlines._pending

@@ -61,7 +61,30 @@ def short_date(published: str | None, now: datetime | None = None) -> str:
     return moment.strftime("%d %b %y")
 
 
-class HeadlineList(CursorKeys, ScrollView, can_focus=True):
+class PagedRows:
+    """What both virtual lists do with a page a worker read for a jump far into them."""
+
+    # The list's own: its view's generation, the page starts asked for, its strip cache,
+    # and how it holds rows.
+    _generation: int
+    _pending: set[int]
+    _strips: LRUCache
+    _store_rows: Callable[[int, list], None]
+
+    def _take_page(self, message: PageLoaded) -> bool:
+        """Hold the page's rows and repaint; ``False`` if the list shows another view now."""
+        message.stop()
+        if message.generation != self._generation:
+            return False
+        if message.rows:  # an empty page stays pending: asking again would loop
+            self._pending.discard(message.start)
+        self._store_rows(message.start, message.rows)
+        self._strips.clear()
+        self.refresh()  # type: ignore[attr-defined]
+        return True
+
+
+class HeadlineList(PagedRows, CursorKeys, ScrollView, can_focus=True):
     """Headlines of one view, newest first, with a cursor."""
 
     COMPONENT_CLASSES = {
@@ -204,13 +227,8 @@ class HeadlineList(CursorKeys, ScrollView, can_focus=True):
         self.post_message(PageLoaded(generation, start, rows))
 
     def on_page_loaded(self, message: PageLoaded) -> None:
-        message.stop()
-        self._pending.discard(message.start)
-        if message.generation != self._generation:
+        if not self._take_page(message):
             return
-        self._store_rows(message.start, message.rows)
-        self._strips.clear()
-        self.refresh()
         if message.start <= self.cursor < message.start + len(message.rows):
             self._announce()
 

@@ -33,7 +33,7 @@ from textual.worker import get_current_worker
 from reader.filters import Filter
 from reader.store import QuoteRow, Store, TagCount
 from widgets.cursor_keys import CursorKeys, cursor_bindings
-from widgets.headline_list import PAGE, short_date
+from widgets.headline_list import PAGE, PagedRows, short_date
 from widgets.key_bar import KeyBar
 from widgets.messages import PageLoaded, QuoteOpened
 from widgets.picker import MatchList, PickerInput, PickerScreen, picker_bindings
@@ -54,7 +54,7 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
-class QuoteList(CursorKeys, ScrollView, can_focus=True):
+class QuoteList(PagedRows, CursorKeys, ScrollView, can_focus=True):
     """Quotes of one view (and maybe one speaker), two lines each, with a cursor."""
 
     COMPONENT_CLASSES = {
@@ -211,14 +211,7 @@ class QuoteList(CursorKeys, ScrollView, can_focus=True):
         self.post_message(PageLoaded(generation, start, rows))
 
     def on_page_loaded(self, message: PageLoaded) -> None:
-        message.stop()
-        if message.generation != self._generation:
-            return
-        if message.rows:  # an empty page stays pending: asking again would loop
-            self._pending.discard(message.start)
-        self._store_rows(message.start, message.rows)
-        self._strips.clear()
-        self.refresh()
+        self._take_page(message)
 
     # ---- drawing ---------------------------------------------------------------------
 
