@@ -59,12 +59,6 @@ class Source:
     name: str
     path: Path | None = None
 
-    def size(self) -> int:
-        try:
-            return self.path.stat().st_size if self.path else 0
-        except OSError:
-            return 0
-
 
 def printable_name(name: str) -> str:
     """A file name fit for a message line and the ``origin`` column.
