@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from pathlib import Path
 
 #: "NEWS" in ASCII: marks a file as this application's database.
@@ -18,6 +19,11 @@ BUSY_TIMEOUT_MS = 5000
 
 class DatabaseError(Exception):
     """A database that cannot be used; ``str(error)`` is one line for the user."""
+
+
+class DatabaseGone(DatabaseError):
+    """The file at the database's path is no longer the one opened (deleted, moved,
+    replaced) or can no longer be read: nothing more may be written through this path."""
 
 
 # Each entry is one migration; entry N brings user_version from N to N+1.
@@ -262,11 +268,17 @@ def writable(path: str | Path) -> bool:
     return os.access(folder, os.W_OK)
 
 
-def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """A connection in autocommit mode (the store opens its own transactions)."""
+def connect(path: str | Path, *, readonly: bool = False, create: bool = True) -> sqlite3.Connection:
+    """A connection in autocommit mode (the store opens its own transactions).
+
+    ``create=False`` never makes a new file: a database deleted or moved away meanwhile
+    is an error, not a fresh empty database at its path.
+    """
+    uri = Path(path).resolve().as_uri()
     if readonly:
-        uri = Path(path).resolve().as_uri() + "?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            uri + "?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
         try:
             conn.execute("PRAGMA schema_version").fetchone()
         except sqlite3.OperationalError:
@@ -274,48 +286,64 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
             # immutable file instead (nobody can be writing to a read-only mount).
             conn.close()
             conn = sqlite3.connect(
-                uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False
-            )
+                uri + "?mode=ro&immutable=1", uri=True, isolation_level=None,
+                check_same_thread=False,
+            )  # fmt: skip
     else:
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        mode = "rwc" if create else "rw"
+        conn = sqlite3.connect(
+            f"{uri}?mode={mode}", uri=True, isolation_level=None, check_same_thread=False
+        )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return conn
 
 
-def _check_header(path: Path) -> None:
-    """Refuse a file that is not SQLite before SQLite gets a chance to touch it."""
+def _check_path(path: Path) -> bool:
+    """Does ``path`` exist? Refuse what cannot be a database file, without opening it.
+
+    The file is examined with ``stat`` only, never opened outside SQLite: closing any
+    descriptor of a file drops every POSIX lock this process holds on it, including the
+    locks of another connection's, and the next process to close its connection then
+    takes itself for the last one and deletes the WAL under this one (SQLite's "How To
+    Corrupt An SQLite Database File", 2.2). Whether it is SQLite at all is SQLite's to say.
+    """
     try:
-        with path.open("rb") as handle:
-            header = handle.read(16)
-    except IsADirectoryError:
-        raise DatabaseError(f"{path}: is a directory, not a database file") from None
+        status = path.stat()
+    except FileNotFoundError:
+        return False
     except OSError as error:
-        raise DatabaseError(f"{path}: cannot read: {error.strerror}") from None
-    if header and header != b"SQLite format 3\x00":
-        raise DatabaseError(f"{path}: not a reader database (not an SQLite file)")
+        raise DatabaseError(f"{path}: cannot open: {error.strerror}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise DatabaseError(f"{path}: is a directory, not a database file")
+    if not stat.S_ISREG(status.st_mode):
+        raise DatabaseError(f"{path}: not a database file (a device, FIFO or socket)")
+    return True
 
 
-def open_database(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open (creating when new) a reader database, migrated to ``LATEST_VERSION``.
+def open_database(
+    path: str | Path, *, readonly: bool = False, create: bool = True
+) -> sqlite3.Connection:
+    """Open (creating when new, unless ``create=False``) a reader database, migrated to
+    ``LATEST_VERSION``.
 
     Raises ``DatabaseError`` with a one-line reason for a file that is not SQLite,
     belongs to another application, or comes from a newer version of the reader;
     in each case the file is left exactly as it was.
     """
     path = Path(path)
-    exists = path.exists()
-    if exists:
-        _check_header(path)
-    elif readonly:
+    exists = _check_path(path)
+    if not exists and (readonly or not create):
         raise DatabaseError(f"{path}: no such database")
     try:
-        conn = connect(path, readonly=readonly)
+        conn = connect(path, readonly=readonly, create=not exists)
     except sqlite3.Error as error:
         raise DatabaseError(f"{path}: cannot open: {error}") from None
     try:
         _check_and_migrate(conn, path, readonly=readonly)
     except sqlite3.DatabaseError as error:
         conn.close()
+        if (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_NOTADB:
+            raise DatabaseError(f"{path}: not a reader database (not an SQLite file)") from None
         raise DatabaseError(f"{path}: {error}") from None
     except BaseException:
         conn.close()
