@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,6 +26,7 @@ from reader.schema import (
     BUSY_TIMEOUT_MS,
     LATEST_VERSION,
     DatabaseError,
+    DatabaseGone,
     open_database,
     writable,
 )
@@ -32,6 +34,7 @@ from reader.search import fold_for_index, parse_query
 
 __all__ = [
     "DatabaseError",
+    "DatabaseGone",
     "Finding",
     "Headline",
     "Incoming",
@@ -184,6 +187,14 @@ def content_hash(article: Article) -> str:
     return hashlib.sha1(blob.encode()).hexdigest()
 
 
+_GONE = "{path}: the database was moved or replaced: restart the reader"
+
+
+def _file_id(path: Path) -> tuple[int, int]:
+    status = os.stat(path)
+    return (status.st_dev, status.st_ino)
+
+
 def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -192,14 +203,59 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
 class Store:
     """The facade over one database file. Not shared across threads: open one per thread."""
 
-    def __init__(self, path: str | Path, *, readonly: bool | None = False) -> None:
-        """``readonly=None``: read-only when the file or its folder cannot be written."""
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        readonly: bool | None = False,
+        create: bool = True,
+        same_as: Store | None = None,
+    ) -> None:
+        """``readonly=None``: read-only when the file or its folder cannot be written.
+
+        ``create=False`` refuses to make a new database where the file is missing.
+        ``same_as``: another connection to the very same file is wanted (a worker's,
+        beside the app's); a file deleted, moved or replaced since is ``DatabaseGone``.
+        """
         self.path = Path(path)
+        if same_as is not None:
+            same_as.check_file()
+            create = False
         if readonly is None:
             readonly = self.path.exists() and not writable(self.path)
         self.readonly = readonly
-        self.conn: sqlite3.Connection = open_database(self.path, readonly=readonly)
+        #: How long a write waits for another process's write lock before it raises.
+        self.lock_wait = BUSY_TIMEOUT_MS / 1000
+        try:
+            self.conn: sqlite3.Connection = open_database(
+                self.path, readonly=readonly, create=create
+            )
+        except DatabaseError:
+            if same_as is not None:
+                same_as.check_file()  # a clearer reason, when the file went away meanwhile
+            raise
         self.closed = False
+        self.file_id = _file_id(self.path)
+        if same_as is not None and self.file_id != same_as.file_id:
+            self.close()
+            raise DatabaseGone(_GONE.format(path=self.path))
+
+    def check_file(self) -> None:
+        """Raise ``DatabaseGone`` when the path no longer leads to the file opened.
+
+        Only ``stat``: the file is never opened outside SQLite (see ``schema``).
+        """
+        try:
+            found = _file_id(self.path)
+        except OSError:
+            found = None
+        if found != self.file_id:
+            raise DatabaseGone(_GONE.format(path=self.path))
+        if not os.access(self.path, os.R_OK):
+            raise DatabaseGone(
+                f"{self.path}: the database can no longer be read (its permissions"
+                " changed): restart the reader"
+            )
 
     def close(self) -> None:
         """Close the connection; SQLite rolls back a transaction still open on it."""
@@ -239,7 +295,7 @@ class Store:
         conn = self.conn
         conn.execute("PRAGMA busy_timeout = 0")
         try:
-            deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+            deadline = time.monotonic() + self.lock_wait
             while True:
                 try:
                     conn.execute("BEGIN IMMEDIATE")

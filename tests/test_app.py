@@ -25,6 +25,7 @@ def read_state(db: Path) -> dict[int, int]:
 
 
 async def settle(app, pilot) -> None:
+    await app.wait_for_marks()
     await app.workers.wait_for_complete()
     await pilot.pause()
     await app.workers.wait_for_complete()
@@ -78,12 +79,15 @@ async def test_enter_opens_and_marks_read_then_m_toggles(demo_db, newest):
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("j", "enter")
         target = newest[1].id
+        await settle(app, pilot)
         assert read_state(demo_db)[target] == 1
         assert app.query_one(ArticleView).has_focus
         assert f"{len(newest) - 1} unread" in str(app.query_one("#view-title").render())
         await pilot.press("m")
+        await settle(app, pilot)
         assert read_state(demo_db)[target] == 0
         await pilot.press("m")
+        await settle(app, pilot)
         assert read_state(demo_db)[target] == 1
         await pilot.press("escape")
         assert app.query_one(HeadlineList).has_focus
@@ -95,6 +99,7 @@ async def test_mark_all_read_and_undo_restores_exact_states(demo_db, newest):
     app = make_app(demo_db, watch=False)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("j", "j", "m")  # one article read before
+        await settle(app, pilot)
         before = read_state(demo_db)
         await pilot.press("A")
         await settle(app, pilot)

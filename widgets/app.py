@@ -8,15 +8,18 @@ whole view, loading every tag) runs in a thread worker with its own connection.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -28,12 +31,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
-from textual.worker import get_current_worker
+from textual.worker import WorkerFailed, get_current_worker
 
 from reader.filters import Filter
-from reader.schema import DatabaseError
+from reader.marks import MarkWriter, Write
+from reader.schema import DatabaseError, DatabaseGone
 from reader.search import parse_query
-from reader.store import Headline, Store, TagCount
+from reader.store import Headline, Store, StoredArticle, TagCount
 from widgets.article_view import ArticleView
 from widgets.clean_input import CleanInput, clean_field_text
 from widgets.headline_list import PAGE, HeadlineList, ViewData
@@ -54,6 +58,7 @@ NARROW_WIDTH = 100
 SEARCH_DEBOUNCE = 0.08
 WATCH_SECONDS = 2.0
 NOTICE_SECONDS = 3.0
+STICKY_SECONDS = 24 * 3600.0  # a notice that stays until dismissed
 
 WELCOME = """\
 Welcome to reader.
@@ -84,9 +89,26 @@ class UnreadCounted(Message):
 
 
 @dataclass
-class MarkedAll(Message):
-    view: Filter
-    changed: list[int] | None  # None: not saved (the error was shown)
+class MarkSaved(Message):
+    """The mark writer committed a write (``result``: what its ``apply`` returned)."""
+
+    write: Write
+    result: Any
+
+
+@dataclass
+class MarkFailed(Message):
+    """A write that cannot be saved (never one that only waits for the lock)."""
+
+    write: Write
+    error: BaseException
+
+
+@dataclass
+class SaveWaiting(Message):
+    """The mark writer started (``True``) or stopped waiting for another process."""
+
+    waiting: bool
 
 
 @dataclass
@@ -153,6 +175,21 @@ class ReaderApp(App[None]):
         self._last_notice: tuple[str, float] = ("", 0.0)
         self._watch = watch
         self._data_version = self.store.data_version()
+        #: ``(article_id, "read" | "starred", value)`` of every mark made here, in the
+        #: order the database committed them (A and ctrl+z included).
+        self.saved_marks: list[tuple[int, str, bool]] = []
+        self._overlay: dict[int, dict[str, bool]] = {}  # marks shown, not yet saved
+        self._unsaved: Counter[tuple[int, str]] = Counter()  # writes queued per mark
+        self._save_waiting = False  # another process holds the lock a mark waits for
+        self._quit_asked = False  # q pressed while marks waited: quit once they are saved
+        #: The one line to print when the app had to stop (the file replaced under it).
+        self.fatal_message: str | None = None
+        self._writer = MarkWriter(
+            self.thread_store,
+            saved=lambda write, result: self.post_message(MarkSaved(write, result)),
+            failed=lambda write, error: self.post_message(MarkFailed(write, error)),
+            waiting=lambda waiting: self.post_message(SaveWaiting(waiting)),
+        )
 
     # ---- stores ------------------------------------------------------------------------
 
@@ -160,9 +197,26 @@ class ReaderApp(App[None]):
         """A connection for the calling worker thread (SQLite connections stay in their thread)."""
         store = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.db_path, readonly=self.store.readonly)
+            # The same file as the app's, or an error: a worker must never create a new
+            # database where the old one was deleted, or read one put in its place.
+            store = Store(self.db_path, readonly=self.store.readonly, same_as=self.store)
             self._local.store = store
         return store
+
+    def fatal(self, message: str) -> None:
+        """Stop: the database cannot be used any more. ``reader`` prints ``message``
+        (one line) and exits 1; nothing more is written."""
+        if self.fatal_message is None:
+            self.fatal_message = message
+            self.exit(return_code=1)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # A worker that found the database gone or broken: one line, not a traceback.
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if isinstance(cause, DatabaseGone | DatabaseError | sqlite3.DatabaseError):
+            self.fatal(_one_line(cause))
+            return
+        super()._handle_exception(error)
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -173,7 +227,9 @@ class ReaderApp(App[None]):
                 # The search field is mounted by the first `/`: an Input and its styles cost
                 # first paint about 7 ms.
                 yield Static(id="active-tags")
-                yield HeadlineList(self.store, self.thread_store, id="headlines")
+                yield HeadlineList(
+                    self.store, self.thread_store, overlay=self._overlay, id="headlines"
+                )
             yield ArticleView(id="article")
         yield Static(Content(WELCOME.format(db=self.db_path)), id="welcome")
         yield KeyBar()
@@ -197,6 +253,9 @@ class ReaderApp(App[None]):
             self.set_interval(WATCH_SECONDS, self._check_for_changes)
 
     def on_unmount(self) -> None:
+        # Marks still queued are written before the app lets go (in milliseconds, unless
+        # another process holds the lock and q was pressed twice: then they are dropped).
+        self._writer.close(timeout=0.5 if self._quit_asked else 10.0)
         self.store.close()
         # Workers' connections are not closed from here: a worker may still be inside
         # SQLite on its own thread, and closing a connection under it crashed the process
@@ -221,6 +280,12 @@ class ReaderApp(App[None]):
         title = Content.assemble((f" {self.view.describe()} ", "bold"), counts)
         if self.store.readonly:
             title += Content.styled("  read-only: marks cannot be saved", "italic")
+        elif self._save_waiting and (pending := self._writer.pending):
+            title += Content.styled(
+                f"  saving {pending} mark{'s' if pending != 1 else ''}:"
+                " waiting for another process to finish writing",
+                "italic",
+            )
         self.query_one("#view-title", Static).update(title)
         chips = self.query_one("#active-tags", Static)
         chips.display = bool(self.view.tags)
@@ -283,7 +348,12 @@ class ReaderApp(App[None]):
             self._update_header()
 
     def _check_for_changes(self) -> None:
-        version = self.store.data_version()
+        try:
+            self.store.check_file()
+            version = self.store.data_version()
+        except DatabaseError as error:
+            self.fatal(str(error))
+            return
         if version != self._data_version:
             self._data_version = version
             self.action_refresh()
@@ -303,13 +373,13 @@ class ReaderApp(App[None]):
     def _show_current_article(self) -> None:
         self._article_pending = False
         if self.article_view.article_id != self.current_id:
-            stored = self.store.article(self.current_id) if self.current_id else None
+            stored = self._article(self.current_id) if self.current_id else None
             self.article_view.show(stored)
 
     def on_article_opened(self, message: ArticleOpened) -> None:
         self.current_id = message.article_id
         self._show_current_article()
-        self._set_read(message.article_id, True)
+        self._mark(message.article_id, "read", True)
         self.screen.add_class("-reading")
         _focus_now(self.article_view)
 
@@ -375,6 +445,11 @@ class ReaderApp(App[None]):
         self.notify(text, timeout=NOTICE_SECONDS)
 
     # ---- marks -------------------------------------------------------------------------
+    #
+    # A mark is shown at once and written by the mark writer's thread, in order; the UI
+    # never waits for the database's write lock. Until a mark is saved, it is laid over
+    # whatever is read back from the database (``_overlay``), so a reload in between does
+    # not show it undone.
 
     def _current(self) -> Headline | None:
         """The article a key acts on: the one being read, or the one under the list's
@@ -384,80 +459,215 @@ class ReaderApp(App[None]):
         if not self.article_view.has_focus:
             row = self.headlines.current
             if row is not None:
-                article_id = row.id
-        return self.store.headline(article_id) if article_id else None
+                return row
+        return self._headline(article_id) if article_id else None
 
-    def _write(self, change, *args) -> tuple[bool, object]:
-        """Run a store write: ``(saved, result)``; a failure is a notification, never a crash."""
-        try:
-            return True, change(*args)
-        except (DatabaseError, sqlite3.Error) as error:
-            self.notify(str(error), title="Not saved", severity="error", markup=False)
-            return False, None
+    def _headline(self, article_id: int) -> Headline | None:
+        """An article's row as shown: as stored, with the marks not yet saved."""
+        row = self.store.headline(article_id)
+        marks = self._overlay.get(article_id)
+        return replace(row, **marks) if row is not None and marks else row
 
-    def _set_read(self, article_id: int, read: bool, *, undoable: bool = False) -> None:
-        saved, previous = self._write(self.store.mark_read, [article_id], read)
-        if not saved:
+    def _article(self, article_id: int) -> StoredArticle | None:
+        """An article as shown: as stored, with the marks not yet saved."""
+        stored = self.store.article(article_id)
+        marks = self._overlay.get(article_id)
+        return replace(stored, **marks) if stored is not None and marks else stored
+
+    def _mark(self, article_id: int, column: str, value: bool, *, undoable: bool = False) -> None:
+        """Show a read or star mark now and queue it for the database."""
+        if self.store.readonly:
+            self.notify(
+                f"{self.db_path}: opened read-only, marks cannot be saved",
+                title="Not saved",
+                severity="error",
+                markup=False,
+            )
             return
-        if article_id in previous and previous[article_id] != read:
-            if undoable:
-                self._push_undo(previous)
-            self._after_read_change({article_id: read})
+        row = self._headline(article_id)
+        if row is None or getattr(row, column) == value:
+            return
+        if undoable and column == "read":
+            self._push_undo({article_id: row.read})
+        self._show_marks({article_id: {column: value}})
+        self._unsaved[(article_id, column)] += 1
+        self._writer.submit(
+            Write(
+                partial(_write_mark, article_id, column, value),
+                what=f"the {'read' if column == 'read' else 'star'} mark of “{row.headline}”",
+                key=("mark", article_id, column, value),
+            )
+        )
+        self._update_header()
 
-    def _after_read_change(self, changes: dict[int, bool]) -> None:
+    def _show_marks(self, changes: dict[int, dict[str, bool]]) -> None:
+        """Lay marks over the rows, the article pane and the counts, before they are saved."""
+        delta = 0
+        for article_id, fields in changes.items():
+            if "read" in fields:
+                before = self.headlines.row_of(article_id)
+                if before is not None and before.read != fields["read"]:
+                    delta += 1 if before.read else -1
+            self._overlay.setdefault(article_id, {}).update(fields)
         self._marks_made += 1
-        self.headlines.update_rows({i: {"read": r} for i, r in changes.items()})
-        delta = sum(-1 if r else 1 for r in changes.values())
+        self.headlines.update_rows(changes)
         if self.view_unread is not None:
             self.view_unread = max(0, self.view_unread + delta)
         if self.current_id in changes:
-            self.article_view.show(self.store.article(self.current_id))
+            self.article_view.set_marks(**changes[self.current_id])
+
+    def _settle(self, article_id: int, column: str) -> None:
+        """One write of this mark is done: stop laying it over when it was the last."""
+        key = (article_id, column)
+        self._unsaved[key] -= 1
+        if self._unsaved[key] <= 0:
+            del self._unsaved[key]
+            marks = self._overlay.get(article_id, {})
+            marks.pop(column, None)
+            if not marks:
+                self._overlay.pop(article_id, None)
+
+    def on_mark_saved(self, message: MarkSaved) -> None:
+        kind, *what = message.write.key
+        if kind == "mark":
+            article_id, column, value = what
+            self._settle(article_id, column)
+            self.saved_marks.append((article_id, column, value))
+            self._marks_made += 1  # an unread count begun before this must count again
+        elif kind == "all":
+            self._marked_all(what[0], message.result)
+        elif kind == "restore":
+            states = what[0]
+            for article_id in states if len(states) <= PAGE else ():
+                self._settle(article_id, "read")
+            self.saved_marks.extend((i, "read", r) for i, r in states.items())
+            if len(states) > PAGE:
+                self.notify(f"Restored {len(states):,} read marks.", timeout=3)
+            self._after_bulk_change()
+        self._after_save()
+
+    def on_mark_failed(self, message: MarkFailed) -> None:
+        error = message.error
+        if isinstance(error, DatabaseGone):
+            self.fatal(str(error))
+            return
+        kind, *what = message.write.key
+        if kind == "mark":
+            article_id, column, _value = what
+            self._settle(article_id, column)
+            if (article_id, column) not in self._unsaved:
+                # Show what the database holds: the mark is not there.
+                row = self._headline(article_id)
+                if row is not None:
+                    fields = {column: getattr(row, column)}
+                    self.headlines.update_rows({article_id: fields})
+                    if self.current_id == article_id:
+                        self.article_view.set_marks(**fields)
+            self._marks_made += 1
+            self.action_refresh()  # the counts, from the database
+        elif kind == "all":
+            self._marking_all = False
+            self.refresh_bindings()
+        elif kind == "restore":
+            states = what[0]
+            for article_id in states if len(states) <= PAGE else ():
+                self._settle(article_id, "read")
+            self._push_undo(states)  # not undone: keep it for another try
+            self._after_bulk_change()
+        # It stays until dismissed (a click on it, or ctrl+z): a mark that was not saved
+        # must not go unseen.
+        self.notify(
+            f"{_one_line(error)}",
+            title=f"Not saved: {message.write.what}",
+            severity="error",
+            markup=False,
+            timeout=STICKY_SECONDS,
+        )
+        self._after_save()
+
+    def on_save_waiting(self, message: SaveWaiting) -> None:
+        self._save_waiting = message.waiting
         self._update_header()
+
+    def _after_save(self) -> None:
+        if self._quit_asked and not self._writer.pending:
+            self.exit()
+            return
+        self._update_header()
+
+    @property
+    def pending_marks(self) -> int:
+        """Marks made here and not yet written (or failed)."""
+        return self._writer.pending
+
+    async def wait_for_marks(self, timeout: float = 10.0) -> None:
+        """Until every mark made so far is written (or failed), and reported here."""
+        deadline = time.monotonic() + timeout
+        while self._writer.pending and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
+        # The writer's messages are in the queue now: let them be handled.
+        await asyncio.sleep(0)
+
+    def _push_undo(self, states: dict[int, bool]) -> None:
+        self._undo.append(states)
+        del self._undo[:-20]
+        self.refresh_bindings()
+
+    async def action_quit(self) -> None:
+        """Quit; while marks wait for another process's lock, say so first (q again
+        quits without them), and quit by itself once they are saved."""
+        pending = self._writer.pending
+        if pending and self._save_waiting and not self._quit_asked:
+            self._quit_asked = True
+            self.notify(
+                f"{pending} mark{'s' if pending != 1 else ''} not saved yet: another"
+                " process is writing to the database. The reader quits once they are"
+                " saved; q again quits without them.",
+                severity="warning",
+                timeout=STICKY_SECONDS,
+            )
+            return
+        self.exit()
 
     def action_toggle_read(self) -> None:
         row = self._current()
         if row is not None:
-            self._set_read(row.id, not row.read, undoable=True)
+            self._mark(row.id, "read", not row.read, undoable=True)
 
     def action_toggle_star(self) -> None:
         row = self._current()
-        if row is None:
-            return
-        if not self._write(self.store.set_starred, [row.id], not row.starred)[0]:
-            return
-        self.headlines.update_rows({row.id: {"starred": not row.starred}})
-        self.article_view.show(self.store.article(row.id))
+        if row is not None:
+            self._mark(row.id, "starred", not row.starred)
 
     def action_mark_all_read(self) -> None:
-        # The view last asked for: "TA" typed fast marks the view T asked for.
+        if self.store.readonly:
+            self._mark(0, "read", True)  # says why not
+            return
+        # The view last asked for: "TA" typed fast marks the view T asked for. Queued
+        # behind the marks made before it, so ctrl+z after it undoes it, not them.
         self._marking_all = True
         self.refresh_bindings()
-        self._mark_all_worker(self._wanted_view)
-
-    @work(thread=True, exclusive=True, group="marks")
-    def _mark_all_worker(self, view: Filter) -> None:
-        try:
-            changed = self.thread_store().mark_all_read(view)
-        except (DatabaseError, sqlite3.Error) as error:
-            self.call_from_thread(
-                self.notify, str(error), title="Not saved", severity="error", markup=False
+        view = self._wanted_view
+        self._writer.submit(
+            Write(
+                partial(_write_all_read, view),
+                what=f"marking {view.describe()} read",
+                key=("all", view),
             )
-            changed = None
-        self.post_message(MarkedAll(view, changed))
+        )
 
-    def on_marked_all(self, message: MarkedAll) -> None:
+    def _marked_all(self, view: Filter, changed: list[int]) -> None:
         self._marking_all = False
         self.refresh_bindings()
-        if message.changed is None:  # not saved: already said
-            return
-        count = len(message.changed)
+        self.saved_marks.extend((article_id, "read", True) for article_id in changed)
+        count = len(changed)
         if not count:
             self.notify("Nothing to mark: every article here is read.", timeout=3)
             return
-        self._push_undo({article_id: False for article_id in message.changed})
+        self._push_undo({article_id: False for article_id in changed})
         self.notify(
             f"Marked {count:,} article{'s' if count != 1 else ''} read. ctrl+z undoes it.",
-            title=message.view.describe(),
+            title=view.describe(),
             markup=False,
             timeout=8,
         )
@@ -469,12 +679,7 @@ class ReaderApp(App[None]):
         self._marks_made += 1
         self.action_refresh()
         if self.current_id:
-            self.article_view.show(self.store.article(self.current_id))
-
-    def _push_undo(self, states: dict[int, bool]) -> None:
-        self._undo.append(states)
-        del self._undo[:-20]
-        self.refresh_bindings()
+            self.article_view.show(self._article(self.current_id))
 
     def action_undo(self) -> None:
         if not self._undo:
@@ -482,30 +687,18 @@ class ReaderApp(App[None]):
         states = self._undo.pop()
         self.refresh_bindings()
         self.clear_notifications()  # "Marked N read. ctrl+z undoes it." no longer holds
-        if len(states) <= PAGE:
-            if self._write(self.store.restore_read, states)[0]:
-                # Rows at once; the counts by a reload (some states may be as they were).
-                self.headlines.update_rows({i: {"read": r} for i, r in states.items()})
-                self._after_bulk_change()
-            else:
-                self._push_undo(states)  # not undone: keep it for another try
-        else:
-            self._restore_worker(states)
-
-    @work(thread=True, exclusive=True, group="marks")
-    def _restore_worker(self, states: dict[int, bool]) -> None:
-        try:
-            self.thread_store().restore_read(states)
-        except (DatabaseError, sqlite3.Error) as error:
-            self.call_from_thread(
-                self.notify, str(error), title="Not saved", severity="error", markup=False
+        if len(states) <= PAGE:  # the rows at once; a larger undo shows when it is saved
+            self._show_marks({article_id: {"read": read} for article_id, read in states.items()})
+            for article_id in states:
+                self._unsaved[(article_id, "read")] += 1
+        self._writer.submit(
+            Write(
+                partial(_write_restore, states),
+                what=f"undoing {len(states):,} read mark{'s' if len(states) != 1 else ''}",
+                key=("restore", states),
             )
-            return
-        self.call_from_thread(self._restored, len(states))
-
-    def _restored(self, count: int) -> None:
-        self.notify(f"Restored {count:,} read marks.", timeout=3)
-        self._after_bulk_change()
+        )
+        self._update_header()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Keys that cannot do anything now are hidden from the footer, not greyed.
@@ -632,7 +825,7 @@ class ReaderApp(App[None]):
         # And the article: another process may have updated it (show() keeps the place
         # when only its marks changed).
         if self.current_id and self.article_view.article_id == self.current_id:
-            self.article_view.show(self.store.article(self.current_id))
+            self.article_view.show(self._article(self.current_id))
 
     async def action_pick_tags(self) -> None:
         from widgets.tag_picker import TagPicker
@@ -673,7 +866,7 @@ class ReaderApp(App[None]):
         article_id = message.article_id
         self.current_id = article_id
         self._show_current_article()
-        self._set_read(article_id, True)  # first: re-showing the article drops a pending scroll
+        self._mark(article_id, "read", True)  # first: re-showing the article drops a pending scroll
         # After the refresh: while the quotes screen was up, the pane had no size to scroll in.
         self.call_after_refresh(self.article_view.scroll_to_quote, message.seq)
         self.screen.add_class("-reading")
@@ -791,6 +984,24 @@ def compute_view(
     start = max(0, index - PAGE // 2)
     rows = store.page_at(view, start, PAGE)
     return ViewData(view, total, start, rows, index), unread, total_articles
+
+
+def _write_mark(article_id: int, column: str, value: bool, store: Store) -> dict[int, bool]:
+    if column == "read":
+        return store.mark_read([article_id], value)
+    return store.set_starred([article_id], value)
+
+
+def _write_all_read(view: Filter, store: Store) -> list[int]:
+    return store.mark_all_read(view)
+
+
+def _write_restore(states: dict[int, bool], store: Store) -> None:
+    store.restore_read(states)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def make_app(db_path: str | Path, *, watch: bool = True) -> ReaderApp:

@@ -13,7 +13,7 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import repeat
 from typing import NamedTuple
@@ -537,6 +537,19 @@ class ArticleView(ScrollView, can_focus=True):
             self.scroll_to(0, 0, animate=False, immediate=True)
             self._ensure_layout(keep_top=False)
             self.refresh_bindings()
+
+    def set_marks(self, *, read: bool | None = None, starred: bool | None = None) -> None:
+        """Change the shown article's read or star mark: only its meta line changes."""
+        stored = self._stored
+        if stored is None:
+            return
+        self.show(
+            replace(
+                stored,
+                read=stored.read if read is None else read,
+                starred=stored.starred if starred is None else starred,
+            )
+        )
 
     def highlight(self, words: tuple[tuple[str, bool], ...]) -> None:
         """Mark the words a search matched (``Query.highlight_words()``; empty: none)."""

@@ -109,11 +109,15 @@ class HeadlineList(PagedRows, CursorKeys, ScrollView, can_focus=True):
         store: Store,
         thread_store: Callable[[], Store],
         *,
+        overlay: dict[int, dict] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.store = store
         self.thread_store = thread_store
+        #: Fields laid over rows as they are read (``{article_id: {"read": True}}``): the
+        #: app's marks not yet saved, so a page read meanwhile does not show them undone.
+        self.overlay = overlay if overlay is not None else {}
         self.view = Filter()
         self.total = 0
         self._rows: dict[int, Headline] = {}
@@ -151,6 +155,11 @@ class HeadlineList(PagedRows, CursorKeys, ScrollView, can_focus=True):
     def index_of(self, article_id: int) -> int | None:
         return self._index_of.get(article_id)
 
+    def row_of(self, article_id: int) -> Headline | None:
+        """The loaded row of an article, or ``None``."""
+        index = self._index_of.get(article_id)
+        return None if index is None else self._rows.get(index)
+
     def rows_after(self, index: int) -> list[tuple[int, Headline]]:
         """Loaded rows after ``index``, in order (for next-unread without a query)."""
         out = []
@@ -178,7 +187,10 @@ class HeadlineList(PagedRows, CursorKeys, ScrollView, can_focus=True):
             self.refresh_line(index)
 
     def _store_rows(self, start: int, rows: list[Headline]) -> None:
+        overlay = self.overlay
         for offset, row in enumerate(rows):
+            if overlay and (fields := overlay.get(row.id)):
+                row = replace(row, **fields)
             old = self._rows.get(start + offset)
             if old is not None:
                 self._index_of.pop(old.id, None)

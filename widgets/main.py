@@ -23,6 +23,11 @@ def open_app(db_path: Path) -> None:
         print(f"reader: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     app.run()
+    if app.fatal_message:
+        print(f"reader: {app.fatal_message}", file=sys.stderr)
+    # Non-zero after a crash (Textual sets 1) or a database that went away.
+    if app.return_code:
+        raise SystemExit(app.return_code)
 
 
 def _bare_db_argument(argv: list[str]) -> Path | bool | None:

@@ -1,0 +1,162 @@
+"""The reading screen when the database is busy, refuses a write, or goes away under it.
+
+A mark shows at once and is never dropped for waiting; one that truly cannot be saved says
+so until dismissed and shows what the database holds; a database file deleted or replaced
+stops the app with one line and exit status 1, with nothing written anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+import widgets.app
+from tests.test_app import WIDE, read_state, settle
+from tests.test_mark_writer import lock_holder  # noqa: F401 (a fixture)
+from widgets.app import make_app
+
+
+def title_of(app) -> str:
+    return str(app.query_one("#view-title").render())
+
+
+def starred_state(db: Path) -> dict[int, int]:
+    conn = sqlite3.connect(db)
+    try:
+        return dict(conn.execute("SELECT id, starred FROM articles"))
+    finally:
+        conn.close()
+
+
+async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.02)
+
+
+async def test_marks_wait_for_another_process_without_freezing_and_are_all_saved(
+    demo_db,
+    lock_holder,  # noqa: F811
+):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        first = app.headlines.current.id
+        holder = lock_holder(demo_db)
+        started = time.monotonic()
+        await pilot.press("m", "j", "s", "j", "m")
+        assert app.headlines.cursor == 2
+        third = app.headlines.current.id
+        second = app.headlines.rows_before(2)[0][1].id
+        # Shown at once, before any of it could be saved.
+        assert app.headlines.row_of(first).read
+        assert app.headlines.row_of(second).starred
+        assert app.headlines.row_of(third).read
+        await wait_for(pilot, lambda: "waiting for another process" in title_of(app))
+        assert "saving 3 marks" in title_of(app)
+        # The keys still answer while the marks wait (the UI thread never waits for the lock).
+        await pilot.press("k")
+        assert app.headlines.cursor == 1
+        assert time.monotonic() - started < 5
+        assert read_state(demo_db)[first] == 0 and app.pending_marks == 3
+        assert app.saved_marks == []
+        holder.release()
+        await settle(app, pilot)
+        assert app.pending_marks == 0
+        assert app.saved_marks == [
+            (first, "read", True),
+            (second, "starred", True),
+            (third, "read", True),
+        ]
+        assert "waiting" not in title_of(app)
+    states, stars = read_state(demo_db), starred_state(demo_db)
+    assert states[first] == 1 and states[third] == 1 and stars[second] == 1
+
+
+async def test_q_while_marks_wait_quits_once_they_are_saved(demo_db, lock_holder):  # noqa: F811
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        first = app.headlines.current.id
+        holder = lock_holder(demo_db)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: "waiting" in title_of(app))
+        await pilot.press("q")
+        await pilot.pause(0.1)
+        assert app.is_running
+        assert any("q again quits without them" in n.message for n in app._notifications)
+        holder.release()
+        await wait_for(pilot, lambda: not app.is_running)
+    assert read_state(demo_db)[first] == 1
+
+
+async def test_a_mark_that_cannot_be_saved_stays_said_and_shows_the_stored_state(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        target = app.headlines.current.id
+        conn = sqlite3.connect(demo_db, isolation_level=None)
+        conn.execute(
+            f"CREATE TRIGGER refuse BEFORE UPDATE OF read ON articles WHEN NEW.id = {target}"
+            " BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END"
+        )
+        conn.close()
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert read_state(demo_db)[target] == 0
+        assert not app.headlines.row_of(target).read  # back to what is stored
+        meta = app.article_view.line_text(1)
+        assert "unread" in meta
+        [notice] = [n for n in app._notifications if "Not saved" in n.title]
+        assert "refused by a trigger" in notice.message
+        assert notice.timeout >= 3600  # stays until dismissed
+        assert app.saved_marks == []
+
+
+@pytest.mark.parametrize("how", ["replaced", "deleted"])
+async def test_a_database_replaced_or_deleted_stops_the_app_with_one_line(
+    demo_db, tmp_path, how, monkeypatch
+):
+    monkeypatch.setattr(widgets.app, "WATCH_SECONDS", 0.1)
+    backup = tmp_path / "backup.db"
+    shutil.copyfile(demo_db, backup)
+    app = make_app(demo_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        conn = sqlite3.connect(demo_db)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        if how == "replaced":
+            os.replace(backup, demo_db)
+            before = demo_db.read_bytes()
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
+        await pilot.press("m", "r")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert app.return_code == 1
+    assert app.fatal_message == f"{demo_db}: the database was moved or replaced: restart the reader"
+    if how == "replaced":
+        assert demo_db.read_bytes() == before  # not one write into the new file
+        assert not Path(f"{demo_db}-wal").exists() or not Path(f"{demo_db}-wal").stat().st_size
+    else:
+        # No worker made a new empty database where the old one was.
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.db"]
+
+
+async def test_the_watcher_notices_a_replaced_file_without_a_key(demo_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(widgets.app, "WATCH_SECONDS", 0.1)
+    other = tmp_path / "other.db"
+    shutil.copyfile(demo_db, other)
+    app = make_app(demo_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        os.replace(other, demo_db)
+        await wait_for(pilot, lambda: not app.is_running)
+    assert app.return_code == 1 and "moved or replaced" in app.fatal_message
