@@ -7,13 +7,21 @@ Errors reach the user as one line (``reader: ...``) and an exit code; only
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
+import stat
 import sys
+import tempfile
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TextIO
 
 import click
 
+from reader.article import tag_key
 from reader.filters import Filter
 from reader.paths import default_db_path
 from reader.schema import DatabaseError, upgrade_notice
@@ -45,6 +53,25 @@ class _Count(click.ParamType):
 
 ARTICLE_ID = _Count("an article id (a whole number from 1)")
 LIMIT = _Count("a count (a whole number from 1)")
+
+
+class _TagName(click.ParamType):
+    """A tag name, with or without its ``#``; an empty one is a usage error.
+
+    Without this, ``--tag ""`` narrowed nothing: ``mark-read --all --tag ""`` marked
+    the whole archive read.
+    """
+
+    name = "tag"
+
+    def convert(self, value, param, ctx):
+        name = str(value).strip().lstrip("#").strip()
+        if not tag_key(name):
+            self.fail(f"{value!r} is not a tag name (give one, as in --tag Russia)", param, ctx)
+        return name
+
+
+TAG = _TagName()
 
 
 class ReaderGroup(click.Group):
@@ -212,36 +239,127 @@ def import_command(
 @click.option(
     "-o",
     "--output",
-    # Atomic: written beside, renamed at the end, so an interrupted export leaves the old
-    # file whole; and created even when there is nothing to export.
-    type=click.File("w", encoding="utf-8", lazy=False, atomic=True),
     default="-",
-    help="File to write (default: standard output).",
+    help="File to write, replaced only once the export is complete (default: standard output).",
 )
 @click.pass_context
-def export_command(ctx: click.Context, db: Path | None, fmt: str, output) -> None:
+def export_command(ctx: click.Context, db: Path | None, fmt: str, output: str) -> None:
     """Export every article, newest first, one JSON object per line.
 
-    `reader import` reads the file back with ids, read and starred marks.
+    `reader import` reads the file back with ids, read and starred marks. An
+    existing FILE is replaced only when the export is whole: after Ctrl-C or a
+    full disk it is left as it was.
     """
     from reader.jsonl import dumps
 
+    if output == "-":
+        store = _store(ctx, db)
+        with click.open_file("-", "w", encoding="utf-8") as out:  # leaves stdout open
+            for stored in store.articles():
+                out.write(dumps(stored) + "\n")
+        return
+    target = _export_target(ctx, Path(output))  # before the database is opened, or created
     store = _store(ctx, db)
-    for stored in store.articles():
-        output.write(dumps(stored) + "\n")
+    if target.exists() and os.path.samefile(target, store.path):
+        _fail(ctx, f"{output}: is the database itself")
+    try:
+        with _replacing(target) as out:
+            for stored in store.articles():
+                out.write(dumps(stored) + "\n")
+    except OSError as error:  # a full disk, a folder that cannot be written...
+        kept = "; the old file was left as it was" if target.exists() else ""
+        _fail(ctx, f"{output}: cannot write: {error.strerror or error}{kept}")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _export_target(ctx: click.Context, path: Path) -> Path:
+    """The regular file an export may replace; for a symbolic link, its target (the link stays).
+
+    A folder, FIFO or device is refused: renaming a file over it would destroy it (as
+    root, even /dev/null), and what is written into it cannot be taken back on failure.
+    """
+    try:
+        mode = path.stat().st_mode  # through links: /dev/stdout is a pipe or a terminal
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:
+        _fail(ctx, f"{path}: {error.strerror or error}")
+    if mode is not None and not stat.S_ISREG(mode):
+        _fail(ctx, f"{path}: is {_kind(mode)}; export writes a file, or standard output with -o -")
+    target = Path(os.path.realpath(path))
+    if not target.parent.is_dir():
+        _fail(ctx, f"{path}: no such folder: {target.parent}")
+    return target
+
+
+@contextmanager
+def _replacing(target: Path) -> Iterator[TextIO]:
+    """A text file that replaces ``target`` when the block ends without an error.
+
+    Written beside it (same file system, so the rename is atomic) as
+    ``.NAME.reader-tmp-XXXXXXXX``, synced, then renamed over it; on any error,
+    Ctrl-C included, the temporary file is removed and ``target`` left alone.
+    """
+    # A Ctrl-C between creating the file and returning its name would leave it behind.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        fd, temporary = tempfile.mkstemp(
+            prefix=f".{target.name[:100]}.reader-tmp-", dir=target.parent
+        )
+        handle = open(fd, "w", encoding="utf-8")  # noqa: SIM115 -- closed below, before the rename
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    try:
+        with handle:
+            try:
+                mode = stat.S_IMODE(target.stat().st_mode)  # an existing file keeps its mode
+            except FileNotFoundError:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask  # a new one gets open()'s, not mkstemp's 0600
+            os.fchmod(fd, mode)
+            yield handle
+            handle.flush()
+            os.fsync(fd)
+        os.replace(temporary, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+    # Sync the folder too, so that the rename survives a power cut; best effort.
+    with suppress(OSError):
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def _tag_filter(tags: tuple[str, ...], unread: bool = False) -> Filter:
     view = Filter(unread_only=unread)
     for tag in tags:
-        view = view.with_tag(tag.lstrip("#"))
+        view = view.with_tag(tag)
     return view
 
 
 @cli.command("list")
 @_db_option
 @click.option(
-    "--tag", "-t", "tags", multiple=True, help="Only articles with this tag (repeat: all of them)."
+    "--tag",
+    "-t",
+    "tags",
+    multiple=True,
+    type=TAG,
+    help="Only articles with this tag (repeat: all of them).",
 )
 @click.option("--unread", is_flag=True, help="Only unread articles.")
 @click.option("--limit", "-n", type=LIMIT, default=50, show_default=True)
@@ -260,35 +378,56 @@ def list_command(ctx, db, tags, unread, limit, as_json) -> None:
 
 @cli.command("doctor")
 @_db_option
-@click.option("--fix", is_flag=True, help="Rebuild the search index and the counters.")
+@click.option("--fix", is_flag=True, help="Rebuild the indexes, the search index and the counters.")
 @click.pass_context
 def doctor_command(ctx, db, fix: bool) -> None:
     """Check the database: integrity, search index, counters, schema version.
 
     Exits 1 when something is wrong. --fix rebuilds what can be derived from the
-    articles (the search index, the counters); a damaged file needs a backup or
-    an export and import into a new database.
+    articles (the indexes, the search index, the counters) and says what to do
+    when that is not enough: a damaged file needs a backup, or an export and an
+    import into a new database.
     """
+    import shlex
+
     store = _store(ctx, db)
     findings = store.check()
+    failed: list[str] = []
     if fix and not all(f.ok for f in findings):
-        store.repair()
-        click.echo("rebuilt the search index and the counters")
+        failed = store.repair()
+        for failure in failed:
+            click.echo(f"could not rebuild {failure}")
+        if not failed:
+            click.echo("rebuilt the indexes, the search index and the counters")
         findings = store.check()
     for finding in findings:
         mark = "ok     " if finding.ok else "PROBLEM"
         click.echo(f"{mark}  {finding.name:<17} {finding.detail}")
     problems = sum(not f.ok for f in findings)
-    if problems:
-        hint = "" if fix else "; reader doctor --fix rebuilds the index and counters"
-        click.echo(f"{problems} problem{'s' if problems > 1 else ''}{hint}", err=True)
-        ctx.exit(1)
+    if not problems:
+        return
+    if not fix:
+        hint = "reader doctor --fix rebuilds the indexes and counters"
+    else:
+        # Running --fix again would do the same again: say what can still be done.
+        damaged = failed or any(f.name == "integrity" and not f.ok for f in findings)
+        what = "the database file itself is damaged" if damaged else "--fix could not repair it"
+        path = shlex.quote(str(store.path))
+        hint = (
+            f"{what}: save the articles with `reader --db {path} export -o backup.jsonl`,"
+            " then load them into a new database with `reader --db new.db import backup.jsonl`"
+            " (or restore a backup)"
+        )
+    click.echo(f"{problems} problem{'s' if problems > 1 else ''}; {hint}", err=True)
+    ctx.exit(1)
 
 
 @cli.command("search")
 @_db_option
 @click.argument("query")
-@click.option("--tag", "-t", "tags", multiple=True, help="Only articles with this tag (repeat).")
+@click.option(
+    "--tag", "-t", "tags", multiple=True, type=TAG, help="Only articles with this tag (repeat)."
+)
 @click.option("--unread", is_flag=True, help="Only unread articles.")
 @click.option("--relevance", is_flag=True, help="Best matches first instead of newest first.")
 @click.option("--limit", "-n", type=LIMIT, default=50, show_default=True)
@@ -350,7 +489,12 @@ def tags_command(ctx, db, as_json) -> None:
 @_db_option
 @click.option("--speaker", "-s", help="Only quotes by this speaker (exactly as stored).")
 @click.option(
-    "--tag", "-t", "tags", multiple=True, help="Only articles with this tag (repeat: all of them)."
+    "--tag",
+    "-t",
+    "tags",
+    multiple=True,
+    type=TAG,
+    help="Only articles with this tag (repeat: all of them).",
 )
 @click.option("--unread", is_flag=True, help="Only quotes from unread articles.")
 @click.option("--limit", "-n", type=LIMIT, default=50, show_default=True)
@@ -449,7 +593,9 @@ def format_article(stored, width: int = 78) -> str:
     is_flag=True,
     help="Mark every article read (with --tag: those with all the tags).",
 )
-@click.option("--tag", "-t", "tags", multiple=True, help="With --all: only articles with this tag.")
+@click.option(
+    "--tag", "-t", "tags", multiple=True, type=TAG, help="With --all: only articles with this tag."
+)
 @click.pass_context
 def mark_read_command(ctx, db, ids, all_, tags) -> None:
     """Mark articles read, by id or --all."""

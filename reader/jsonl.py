@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,18 @@ def dumps(stored: StoredArticle) -> str:
     return json.dumps(to_json(stored), ensure_ascii=False)
 
 
+# A JSON escape such as \ud83d can name half of a UTF-16 pair alone: json.loads gives a
+# str that is no text at all, which UTF-8 (and so SQLite) cannot hold.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid(name: str, value: str) -> str:
+    if found := _LONE_SURROGATE.search(value):
+        escape = found.group().encode("unicode_escape").decode("ascii")
+        raise ParseError(f"{name!r} holds {escape}, half of a surrogate pair, which is not text")
+    return value
+
+
 def _text(record: dict, name: str, *, line: bool = True, required: bool = False) -> str | None:
     value = record.get(name)
     if value is None:
@@ -59,6 +72,7 @@ def _text(record: dict, name: str, *, line: bool = True, required: bool = False)
         return None
     if not isinstance(value, str):
         raise ParseError(f"{name!r} is not a string")
+    _valid(name, value)
     return sanitize_line(value) if line else " ".join(sanitize(value).split("\n")).strip()
 
 
@@ -66,7 +80,7 @@ def _strings(record: dict, name: str) -> list[str]:
     value = record.get(name) or []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ParseError(f"{name!r} is not a list of strings")
-    return [s for s in (sanitize_line(v) for v in value) if s]
+    return [s for s in (sanitize_line(_valid(name, v)) for v in value) if s]
 
 
 def _published(value: Any) -> str | None:

@@ -551,19 +551,44 @@ class Store:
     # ---- health (reader doctor) ------------------------------------------------------
 
     def check(self) -> list[Finding]:
-        """Everything ``reader doctor`` looks at, each a ``Finding`` (ok or not)."""
-        conn = self.conn
+        """Everything ``reader doctor`` looks at, each a ``Finding`` (ok or not).
+
+        A check that the file's damage makes fail is a finding too, not an error.
+        """
         findings = []
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        findings.append(Finding("schema", version == LATEST_VERSION, f"version {version}"))
-        problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
-        findings.append(
-            Finding("integrity", problems == ["ok"], "; ".join(problems[:3]) or "no answer")
-        )
-        findings.append(self._check_search())
-        findings.append(self._check_counters())
-        findings.append(self._check_copies())
+        for name, check in (
+            ("schema", self._check_schema),
+            ("integrity", self._check_integrity),
+            ("search index", self._check_search),
+            ("counters", self._check_counters),
+            ("tag index copies", self._check_copies),
+        ):
+            try:
+                findings.append(check())
+            except sqlite3.DatabaseError as error:
+                if not self._check_damage(error):
+                    raise
+                findings.append(Finding(name, False, f"cannot be read: {error}"))
         return findings
+
+    @staticmethod
+    def _check_damage(error: sqlite3.Error) -> bool:
+        """Whether ``error`` comes from a damaged file (not a busy, full or read-only one)."""
+        code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+        return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CONSTRAINT)
+
+    def _check_schema(self) -> Finding:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        return Finding("schema", version == LATEST_VERSION, f"version {version}")
+
+    def _check_integrity(self) -> Finding:
+        answer = [row[0] for row in self.conn.execute("PRAGMA integrity_check")]
+        if answer == ["ok"]:
+            return Finding("integrity", True, "ok")
+        # One row can hold many lines ("*** in database main ***" and a line per bad cell).
+        problems = [line for row in answer for line in row.splitlines() if line[:3] != "***"]
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        return Finding("integrity", False, "; ".join(problems[:3]) + more or "no answer")
 
     def _check_search(self) -> Finding:
         conn = self.conn
@@ -621,30 +646,47 @@ class Store:
         ).fetchone()[0]
         return Finding("tag index copies", stale == 0, f"{stale} stale rows" if stale else "ok")
 
-    def repair(self) -> None:
-        """Rebuild what can be derived: the search index, the counters, the tag copies."""
-        with self.transaction() as conn:
-            conn.execute(
+    def repair(self) -> list[str]:
+        """Rebuild what can be derived: indexes, tag copies, counters, the search index.
+
+        Each in a transaction of its own, so one that the file's damage makes fail does not
+        undo the others; returns one ``what: why`` line per failure (empty: all rebuilt).
+        """
+        steps = {
+            # First: the others read through the indexes, and a stale one miscounts.
+            # REINDEX fixes "wrong # of entries" and "row N missing from index".
+            "the indexes": ["REINDEX"],
+            "the tag index copies": [
                 "UPDATE article_tags SET read = (SELECT read FROM articles WHERE id = article_id),"
                 " sort_key = (SELECT sort_key FROM articles WHERE id = article_id)"
-            )
-            conn.execute(
+            ],
+            "the counters": [
                 "UPDATE tags SET article_count = (SELECT count(*) FROM article_tags"
                 " WHERE tag_id = tags.id), unread_count = (SELECT count(*) FROM article_tags"
-                " WHERE tag_id = tags.id AND read = 0)"
-            )
-            conn.execute(
+                " WHERE tag_id = tags.id AND read = 0)",
                 "UPDATE counters SET value = CASE name"
                 " WHEN 'articles' THEN (SELECT count(*) FROM articles)"
                 " WHEN 'unread' THEN (SELECT count(*) FROM articles WHERE read = 0)"
-                " WHEN 'starred' THEN (SELECT count(*) FROM articles WHERE starred = 1) END"
-            )
+                " WHEN 'starred' THEN (SELECT count(*) FROM articles WHERE starred = 1) END",
+            ],
             # FTS5's own 'rebuild' fails on the json_each view (SQLite 3.40): refill by hand.
-            conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
-            conn.execute(
+            "the search index": [
+                "INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')",
                 "INSERT INTO articles_fts (rowid, headline, lede, body, tags)"
-                " SELECT rowid, headline, lede, body, tags FROM article_search"
-            )
+                " SELECT rowid, headline, lede, body, tags FROM article_search",
+            ],
+        }
+        failed = []
+        for what, statements in steps.items():
+            try:
+                with self.transaction() as conn:
+                    for sql in statements:
+                        conn.execute(sql)
+            except sqlite3.DatabaseError as error:
+                if not self._check_damage(error):
+                    raise  # a full disk, a lock held too long: not the file's fault
+                failed.append(f"{what}: {error}")
+        return failed
 
     def unread_count(self) -> int:
         return self._counter("unread")

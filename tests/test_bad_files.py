@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -161,3 +162,87 @@ def test_doctor_finds_and_fixes_derived_data(demo_db):
     assert "PROBLEM  counters" in broken.stdout and "PROBLEM  search index" in broken.stdout
     fixed = reader("doctor", "--db", str(demo_db), "--fix")
     assert fixed.exit_code == 0 and "PROBLEM" not in fixed.stdout
+
+
+def test_full_disk_during_export_keeps_the_old_file(mount, demo_db):
+    point = mount("128k")  # room for the old file, not for the new export (~140 kB)
+    out = point / "backup.jsonl"
+    old = "an older backup\n" * 4000
+    out.write_text(old)
+    line = one_error_line(reader("export", "--db", str(demo_db), "-o", str(out)))
+    assert line == (
+        f"reader: {out}: cannot write: No space left on device; the old file was left as it was"
+    )
+    assert out.read_text() == old
+    assert [p.name for p in point.iterdir()] == ["backup.jsonl"]  # no temporary file
+
+
+def _rewrite_index(db: Path, name: str, sql: str) -> None:
+    """Change an index's definition in place, as if another program had written it."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_master SET sql = ? WHERE name = ?", (sql, name))
+    conn.execute("PRAGMA writable_schema = OFF")
+    conn.close()
+
+
+def _write(db: Path, sql: str) -> None:
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute(sql)
+    conn.close()
+
+
+def test_doctor_fix_rebuilds_an_index_out_of_step_with_its_table(demo_db):
+    # Marks written while the unread index was switched off leave it holding read articles:
+    # what a crash without a journal or another program's write does to an index.
+    unread = "CREATE INDEX articles_unread ON articles (sort_key DESC, id DESC) WHERE read = 0"
+    _rewrite_index(demo_db, "articles_unread", unread + " AND 0")
+    _write(demo_db, "UPDATE articles SET read = 1 WHERE id % 3 = 0")
+    _rewrite_index(demo_db, "articles_unread", unread)
+    broken = reader("doctor", "--db", str(demo_db))
+    assert broken.exit_code == 1
+    assert "PROBLEM  integrity         wrong # of entries in index articles_unread" in (
+        broken.stdout
+    )
+    assert "reader doctor --fix" in broken.stderr
+    fixed = reader("doctor", "--db", str(demo_db), "--fix")
+    assert fixed.exit_code == 0, fixed.output
+    assert "PROBLEM" not in fixed.stdout and fixed.stderr == ""
+    conn = sqlite3.connect(demo_db)
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    want = conn.execute("SELECT count(*) FROM articles WHERE read = 0").fetchone()[0]
+    conn.close()
+    listed = reader("list", "--db", str(demo_db), "--unread", "--json", "-n", "1000")
+    assert len(json.loads(listed.stdout)) == want
+
+
+def _duplicate_in_a_unique_index(db: Path) -> None:
+    unique = "CREATE UNIQUE INDEX article_tags_by_article ON article_tags (article_id, tag_id)"
+    _rewrite_index(db, "article_tags_by_article", unique.replace("UNIQUE ", ""))
+    _write(
+        db,
+        "INSERT INTO article_tags SELECT tag_id, '0' || sort_key, article_id, position, read"
+        " FROM article_tags LIMIT 1",
+    )
+    _rewrite_index(db, "article_tags_by_article", unique)
+
+
+def _scribble_over_pages(db: Path) -> None:
+    data = bytearray(db.read_bytes())
+    page = 4096
+    for number in range(3, len(data) // page, 2):
+        data[number * page + 100 : number * page + 400] = b"\xff" * 300
+    db.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", [_duplicate_in_a_unique_index, _scribble_over_pages])
+def test_doctor_fix_on_a_damaged_file_says_how_to_save_the_articles(demo_db, damage):
+    damage(demo_db)
+    result = reader("doctor", "--db", str(demo_db), "--fix")
+    assert result.exit_code == 1
+    assert "PROBLEM  integrity" in result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert "the database file itself is damaged" in line
+    assert f"reader --db {demo_db} export -o backup.jsonl" in line
+    assert "reader --db new.db import backup.jsonl" in line
+    assert "--fix" not in line  # running it again would change nothing

@@ -411,7 +411,7 @@ def test_export_to_a_file_creates_it_even_when_empty(run, tmp_path):
     out.write_text("an older backup\n")
     assert run("export", "-o", str(out)).exit_code == 0
     assert out.read_text() == ""  # replaced: the database is empty
-    assert run("export", "-o", str(tmp_path / "missing" / "x.jsonl")).exit_code == 2
+    assert run("export", "-o", str(tmp_path / "missing" / "x.jsonl")).exit_code == 1
 
 
 def test_standard_input_is_jsonl_only_when_its_first_line_is_an_object(run):
