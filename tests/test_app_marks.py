@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,6 +21,8 @@ import widgets.app
 from tests.test_app import WIDE, read_state, settle
 from tests.test_mark_writer import lock_holder  # noqa: F401 (a fixture)
 from widgets.app import make_app
+
+READER = Path(sys.executable).parent / "reader"
 
 
 def title_of(app) -> str:
@@ -160,3 +164,31 @@ async def test_the_watcher_notices_a_replaced_file_without_a_key(demo_db, tmp_pa
         os.replace(other, demo_db)
         await wait_for(pilot, lambda: not app.is_running)
     assert app.return_code == 1 and "moved or replaced" in app.fatal_message
+
+
+async def test_a_database_moved_away_keeps_every_mark_and_import_in_the_moved_file(
+    demo_db, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(widgets.app, "WATCH_SECONDS", 0.1)
+    moved = tmp_path / "moved.db"
+    app = make_app(demo_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        first = app.headlines.current.id
+        await pilot.press("m")
+        await settle(app, pilot)
+        article = tmp_path / "new.txt"
+        article.write_text("Moved away\n\n22/05/2025 10:00\nAA\n\nLede.\n\n#Moved\n")
+        done = subprocess.run([READER, "--db", str(demo_db), "import", str(article)])
+        assert done.returncode == 0
+        os.rename(demo_db, moved)
+        await wait_for(pilot, lambda: not app.is_running)
+    assert app.return_code == 1 and "moved or replaced" in app.fatal_message
+    # What sat in the WAL (named after the old path) went into the moved file.
+    conn = sqlite3.connect(moved)
+    assert conn.execute("SELECT read FROM articles WHERE id = ?", (first,)).fetchone() == (1,)
+    assert conn.execute(
+        "SELECT count(*) FROM articles WHERE headline = 'Moved away'"
+    ).fetchone() == (1,)
+    conn.close()
+    assert subprocess.run([READER, "--db", str(moved), "doctor"]).returncode == 0

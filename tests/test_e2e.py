@@ -102,3 +102,26 @@ def test_read_an_article_in_a_real_terminal_and_find_the_mark_after_quitting(tmu
     conn = sqlite3.connect(demo_db)
     assert conn.execute("SELECT read FROM articles WHERE id = ?", (newest_id,)).fetchone() == (1,)
     conn.close()
+
+
+def test_a_database_deleted_under_the_app_ends_it_with_one_line_and_status_1(demo_db):
+    import shlex
+
+    reader = f"{shlex.quote(str(READER))} --db {shlex.quote(str(demo_db))}"
+    command = f"{reader}; echo status $?; sleep 30"  # the pane stays to be read
+    term = Tmux(["sh", "-c", command], demo_db.parent)
+    try:
+        term.wait_for("shown /")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
+        term.send("r")  # a worker opens a connection: it must not create a new database
+        screen = term.wait_for("status ")
+        joined = "".join(screen.splitlines())  # the terminal may wrap the long line
+        assert f"reader: {demo_db}: the database was moved or replaced: restart the reader" in (
+            joined
+        )
+        assert "Traceback" not in screen
+        assert "status 1" in screen
+        assert not demo_db.exists()
+    finally:
+        term.close()

@@ -204,11 +204,24 @@ class ReaderApp(App[None]):
         return store
 
     def fatal(self, message: str) -> None:
-        """Stop: the database cannot be used any more. ``reader`` prints ``message``
-        (one line) and exits 1; nothing more is written."""
+        """Stop: the database cannot be used any more. ``message`` is printed as one
+        line and ``reader`` exits 1; no mark is written after this."""
         if self.fatal_message is None:
             self.fatal_message = message
-            self.exit(return_code=1)
+            self._save_into_the_file_opened()
+            self.exit(return_code=1)  # widgets.main prints the message
+
+    def _save_into_the_file_opened(self) -> None:
+        """Move what the WAL holds into the file this app opened, and empty the WAL.
+
+        The WAL goes by the path's name: when the database was moved away, what was
+        committed in it (marks, imports) would stay behind in a WAL that no longer pairs
+        with the file; when another file was put at the path, whoever opened it next would
+        read this database's pages into that one. A checkpoint writes only into the file
+        opened (through its open descriptor, wherever it is now).
+        """
+        with suppress(sqlite3.Error):
+            self.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _handle_exception(self, error: Exception) -> None:
         # A worker that found the database gone or broken: one line, not a traceback.

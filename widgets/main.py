@@ -24,7 +24,7 @@ def open_app(db_path: Path) -> None:
         raise SystemExit(1) from None
     app.run()
     if app.fatal_message:
-        print(f"reader: {app.fatal_message}", file=sys.stderr)
+        print(f"reader: {app.fatal_message}", file=sys.stderr, flush=True)
     # Non-zero after a crash (Textual sets 1) or a database that went away.
     if app.return_code:
         raise SystemExit(app.return_code)
