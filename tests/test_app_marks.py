@@ -192,3 +192,27 @@ async def test_a_database_moved_away_keeps_every_mark_and_import_in_the_moved_fi
     ).fetchone() == (1,)
     conn.close()
     assert subprocess.run([READER, "--db", str(moved), "doctor"]).returncode == 0
+
+
+async def test_a_database_made_unreadable_stops_the_app_with_one_line(demo_db, monkeypatch):
+    # Tests run as root, whom chmod 000 does not stop: the permission check is what changes.
+    monkeypatch.setattr(widgets.app, "WATCH_SECONDS", 0.1)
+    real_access = os.access
+
+    def access(path, mode, **kwargs):
+        if Path(path) == demo_db and mode & os.R_OK and unreadable:
+            return False
+        return real_access(path, mode, **kwargs)
+
+    unreadable = False
+    monkeypatch.setattr(os, "access", access)
+    app = make_app(demo_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        unreadable = True
+        await wait_for(pilot, lambda: not app.is_running)
+    assert app.return_code == 1
+    assert app.fatal_message == (
+        f"{demo_db}: the database can no longer be read (its permissions changed):"
+        " restart the reader"
+    )
