@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import widgets.app
+from reader.store import Store
 from tests.test_app import WIDE, read_state, settle
 from tests.test_mark_writer import lock_holder  # noqa: F401 (a fixture)
 from widgets.app import make_app
@@ -216,3 +217,41 @@ async def test_a_database_made_unreadable_stops_the_app_with_one_line(demo_db, m
         f"{demo_db}: the database can no longer be read (its permissions changed):"
         " restart the reader"
     )
+
+
+def _raising(error: Exception):
+    def tags(self):
+        raise error
+
+    return tags
+
+
+async def test_a_worker_held_up_by_another_process_says_so_and_the_app_goes_on(
+    demo_db, monkeypatch
+):
+    busy = sqlite3.OperationalError("database is locked")
+    busy.sqlite_errorcode = sqlite3.SQLITE_BUSY
+    monkeypatch.setattr(Store, "tags", _raising(busy))
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert app.is_running
+        assert any("r reads it again" in n.message for n in app._notifications)
+        await pilot.press("escape", "m")
+        await settle(app, pilot)
+        assert app.saved_marks  # still reading, still saving
+
+
+async def test_a_damaged_database_met_by_a_worker_is_one_line_and_exit_1(demo_db, monkeypatch):
+    monkeypatch.setattr(
+        Store, "tags", _raising(sqlite3.DatabaseError("database disk image is malformed"))
+    )
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert app.return_code == 1
+    assert app.fatal_message == "database disk image is malformed (reader doctor checks the file)"

@@ -34,7 +34,7 @@ from textual.widgets import Input, Static
 from textual.worker import WorkerFailed, get_current_worker
 
 from reader.filters import Filter
-from reader.marks import MarkWriter, Write
+from reader.marks import MarkWriter, Write, is_busy
 from reader.schema import DatabaseError, DatabaseGone
 from reader.search import parse_query
 from reader.store import Headline, Store, StoredArticle, TagCount
@@ -185,7 +185,7 @@ class ReaderApp(App[None]):
         #: The one line to print when the app had to stop (the file replaced under it).
         self.fatal_message: str | None = None
         self._writer = MarkWriter(
-            self.thread_store,
+            self._open_store,
             saved=lambda write, result: self.post_message(MarkSaved(write, result)),
             failed=lambda write, error: self.post_message(MarkFailed(write, error)),
             waiting=lambda waiting: self.post_message(SaveWaiting(waiting)),
@@ -197,17 +197,20 @@ class ReaderApp(App[None]):
         """A connection for the calling worker thread (SQLite connections stay in their thread)."""
         store = getattr(self._local, "store", None)
         if store is None:
-            # The same file as the app's, or an error: a worker must never create a new
-            # database where the old one was deleted, or read one put in its place.
-            store = Store(self.db_path, readonly=self.store.readonly, same_as=self.store)
-            self._local.store = store
+            store = self._local.store = self._open_store()
         return store
+
+    def _open_store(self) -> Store:
+        # The same file as the app's, or an error: a worker must never create a new
+        # database where the old one was deleted, or read one put in its place.
+        return Store(self.db_path, readonly=self.store.readonly, same_as=self.store)
 
     def fatal(self, message: str) -> None:
         """Stop: the database cannot be used any more. ``message`` is printed as one
         line and ``reader`` exits 1; no mark is written after this."""
         if self.fatal_message is None:
             self.fatal_message = message
+            self._quit_asked = True  # marks still waiting for the lock are not waited for
             self._save_into_the_file_opened()
             self.exit(return_code=1)  # widgets.main prints the message
 
@@ -224,10 +227,21 @@ class ReaderApp(App[None]):
             self.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _handle_exception(self, error: Exception) -> None:
-        # A worker that found the database gone or broken: one line, not a traceback.
         cause = error.error if isinstance(error, WorkerFailed) else error
-        if isinstance(cause, DatabaseGone | DatabaseError | sqlite3.DatabaseError):
-            self.fatal(_one_line(cause))
+        if is_busy(cause):
+            # Another process held the database past the busy timeout: nothing is lost,
+            # what was being read can be read again.
+            self.notify(
+                "Another process held the database for too long; r reads it again.",
+                title="Not up to date",
+                severity="warning",
+                timeout=8,
+            )
+            return
+        if isinstance(cause, DatabaseError | sqlite3.DatabaseError):
+            # Gone, unreadable or damaged: one line and exit 1, not a traceback.
+            hint = "" if isinstance(cause, DatabaseGone) else " (reader doctor checks the file)"
+            self.fatal(_one_line(cause) + hint)
             return
         super()._handle_exception(error)
 
@@ -487,8 +501,8 @@ class ReaderApp(App[None]):
         marks = self._overlay.get(article_id)
         return replace(stored, **marks) if stored is not None and marks else stored
 
-    def _mark(self, article_id: int, column: str, value: bool, *, undoable: bool = False) -> None:
-        """Show a read or star mark now and queue it for the database."""
+    def _refused_read_only(self) -> bool:
+        """Say so, when marks cannot be saved at all."""
         if self.store.readonly:
             self.notify(
                 f"{self.db_path}: opened read-only, marks cannot be saved",
@@ -496,6 +510,11 @@ class ReaderApp(App[None]):
                 severity="error",
                 markup=False,
             )
+        return self.store.readonly
+
+    def _mark(self, article_id: int, column: str, value: bool, *, undoable: bool = False) -> None:
+        """Show a read or star mark now and queue it for the database."""
+        if self._refused_read_only():
             return
         row = self._headline(article_id)
         if row is None or getattr(row, column) == value:
@@ -653,8 +672,7 @@ class ReaderApp(App[None]):
             self._mark(row.id, "starred", not row.starred)
 
     def action_mark_all_read(self) -> None:
-        if self.store.readonly:
-            self._mark(0, "read", True)  # says why not
+        if self._refused_read_only():
             return
         # The view last asked for: "TA" typed fast marks the view T asked for. Queued
         # behind the marks made before it, so ctrl+z after it undoes it, not them.
