@@ -4,9 +4,11 @@ the app in tmux and with the pilot; each test failed before its fix."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 from textual import events
 
+import widgets.app
 from reader.filters import Filter
 from reader.store import Store
 from tests.test_app import WIDE, read_state, settle
@@ -363,3 +365,30 @@ async def test_an_empty_page_is_not_asked_for_again(demo_db):
         headlines.post_message(PageLoaded(headlines._generation, 400, []))
         await pilot.pause()
         assert 400 in headlines._pending
+
+
+async def test_a_reload_does_not_undo_a_move_made_while_it_loaded(demo_db, monkeypatch):
+    # r, the watcher, or a mark's reload, still computing when j arrives: the list must
+    # stay where j put it, and the m after it mark that article (not the one r kept).
+    release = threading.Event()
+    compute = widgets.app.compute_view
+
+    def slow_compute(*args, **kwargs):
+        release.wait(10)
+        return compute(*args, **kwargs)
+
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        first = app.headlines.current.id
+        monkeypatch.setattr(widgets.app, "compute_view", slow_compute)
+        app.action_refresh()
+        await pilot.press("j", "j")
+        moved_to = app.headlines.current.id
+        release.set()
+        await settle(app, pilot)
+        assert app.headlines.current.id == moved_to != first
+        assert app.article_view.article_id == moved_to
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert [i for i, read in read_state(demo_db).items() if read] == [moved_to]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -18,6 +19,9 @@ pytestmark = [
 ]
 
 READER = Path(sys.executable).parent / "reader"
+# Without the COLUMNS and LINES that pytest's readline import sets: the app would take its
+# size from them (80x24), not from the window.
+TERMINAL_ENV = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
 
 
 class Tmux:
@@ -43,7 +47,11 @@ class Tmux:
 
     def _tmux(self, *args: str) -> str:
         return subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True
+            ["tmux", "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=TERMINAL_ENV,
         ).stdout
 
     def screen(self) -> str:

@@ -79,6 +79,7 @@ class ViewLoaded(Message):
     data: ViewData
     unread: int | None
     total_articles: int
+    asked_at: int | None = None  # the article under the cursor when it was asked for
 
 
 @dataclass
@@ -329,20 +330,33 @@ class ReaderApp(App[None]):
     def load_view(self, view: Filter, *, keep_id: int | None = None) -> None:
         """Show ``view``, keeping the cursor on ``keep_id`` when it is still in it."""
         self._wanted_view = view
-        self._load_view_worker(view, keep_id, self.headlines.cursor)
+        row = self.headlines.current
+        self._load_view_worker(view, keep_id, self.headlines.cursor, row.id if row else None)
 
     @work(thread=True, exclusive=True, group="view")
-    def _load_view_worker(self, view: Filter, keep_id: int | None, fallback: int) -> None:
+    def _load_view_worker(
+        self, view: Filter, keep_id: int | None, fallback: int, asked_at: int | None
+    ) -> None:
         data, unread, total = compute_view(self.thread_store(), view, keep_id, fallback)
         if not get_current_worker().is_cancelled:
-            self.post_message(ViewLoaded(data, unread, total))
+            self.post_message(ViewLoaded(data, unread, total, asked_at))
 
     def on_view_loaded(self, message: ViewLoaded) -> None:
-        if message.data.view != self._wanted_view:
+        data = message.data
+        if data.view != self._wanted_view:
             return  # a newer view was asked for while this one was computed
         # A worker that finishes as the app closes finds no screen to fill.
         with suppress(NoMatches):
-            self._show_view(message.data, message.unread, message.total_articles)
+            row = self.headlines.current if self.headlines.total else None
+            if data.view == self.view and row is not None and row.id != message.asked_at:
+                # The view on screen read again (r, the watcher, after A) while keys moved
+                # the cursor: it stays on the article they moved it to, not the one kept.
+                index = next((i for i, r in enumerate(data.rows) if r.id == row.id), None)
+                if index is None:
+                    self.load_view(data.view, keep_id=row.id)
+                    return
+                data = replace(data, cursor=data.start + index)
+            self._show_view(data, message.unread, message.total_articles)
 
     def _show_view(self, data: ViewData, unread: int | None, total_articles: int) -> None:
         self.view = self._wanted_view = data.view
