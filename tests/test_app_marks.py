@@ -255,3 +255,21 @@ async def test_a_damaged_database_met_by_a_worker_is_one_line_and_exit_1(demo_db
         await wait_for(pilot, lambda: not app.is_running)
     assert app.return_code == 1
     assert app.fatal_message == "database disk image is malformed (reader doctor checks the file)"
+
+
+async def test_the_apps_own_marks_do_not_reload_the_view_but_another_process_does(
+    demo_db, monkeypatch
+):
+    monkeypatch.setattr(widgets.app, "WATCH_SECONDS", 0.05)
+    app = make_app(demo_db)
+    reloads = []
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        monkeypatch.setattr(app, "action_refresh", lambda: reloads.append(time.monotonic()))
+        await pilot.press("m", "j", "s", "j", "m")
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # several looks
+        assert len(app.saved_marks) == 3 and reloads == []
+        done = subprocess.run([READER, "--db", str(demo_db), "mark-read", "1"])
+        assert done.returncode == 0
+        await wait_for(pilot, lambda: reloads)

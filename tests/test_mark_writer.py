@@ -191,3 +191,23 @@ def test_close_abandons_writes_still_waiting_after_its_timeout(demo_db, lock_hol
     assert recorder.events[-1][0] == "failed"
     assert "closed while another process held" in str(recorder.events[-1][2])
     assert writer.pending == 0
+
+
+def test_looks_tell_another_process_commits_from_its_own(demo_db):
+    changed = threading.Event()
+    recorder = Recorder()
+    writer = writer_on(demo_db, recorder, changed=changed.set)
+    writer.submit(mark(1, True))
+    writer.submit(mark(2, True))
+    writer.look_for_changes()
+    wait_until(lambda: len(recorder.events) == 2)
+    time.sleep(0.2)
+    assert not changed.is_set()  # its own marks are no news
+    done = subprocess.run(
+        [sys.executable, "-m", "reader", "--db", str(demo_db), "mark-read", "3"],
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr
+    writer.look_for_changes()
+    assert changed.wait(10)
+    assert writer.close(timeout=10)

@@ -105,6 +105,10 @@ class MarkFailed(Message):
     error: BaseException
 
 
+class ChangedElsewhere(Message):
+    """Another process committed to the database (imports, marks): read it again."""
+
+
 @dataclass
 class SaveWaiting(Message):
     """The mark writer started (``True``) or stopped waiting for another process."""
@@ -175,7 +179,6 @@ class ReaderApp(App[None]):
         self._marking_all = False
         self._last_notice: tuple[str, float] = ("", 0.0)
         self._watch = watch
-        self._data_version = self.store.data_version()
         #: ``(article_id, "read" | "starred", value)`` of every mark made here, in the
         #: order the database committed them (A and ctrl+z included).
         self.saved_marks: list[tuple[int, str, bool]] = []
@@ -190,6 +193,7 @@ class ReaderApp(App[None]):
             saved=lambda write, result: self.post_message(MarkSaved(write, result)),
             failed=lambda write, error: self.post_message(MarkFailed(write, error)),
             waiting=lambda waiting: self.post_message(SaveWaiting(waiting)),
+            changed=lambda: self.post_message(ChangedElsewhere()),
         )
 
     # ---- stores ------------------------------------------------------------------------
@@ -391,13 +395,15 @@ class ReaderApp(App[None]):
     def _check_for_changes(self) -> None:
         try:
             self.store.check_file()
-            version = self.store.data_version()
         except DatabaseError as error:
             self.fatal(str(error))
             return
-        if version != self._data_version:
-            self._data_version = version
-            self.action_refresh()
+        # The writer's connection tells another process's commits from the app's own
+        # marks, which need no reload.
+        self._writer.look_for_changes()
+
+    def on_changed_elsewhere(self, message: ChangedElsewhere) -> None:
+        self.action_refresh()
 
     # ---- reading -----------------------------------------------------------------------
 
