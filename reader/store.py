@@ -523,8 +523,26 @@ class Store:
         sql = f"{plan.select('1')} AND a.id = ? LIMIT 1"
         return self.conn.execute(sql, (*plan.params, article_id)).fetchone() is not None
 
+    def cheap_count(self, view: Filter = Filter()) -> int | None:
+        """``count(view)`` when a counter answers it (no scan of matches), else ``None``."""
+        if view.query:
+            return None
+        if not view.tags and not view.starred_only:
+            return self._counter("unread" if view.unread_only else "articles")
+        if not view.tags and not view.unread_only:
+            return self._counter("starred")
+        if len(view.tag_keys) == 1 and not view.starred_only:
+            tags = self._tag_ids(view)
+            if tags is None:
+                return 0
+            return tags[0][2] if view.unread_only else tags[0][1]
+        return None
+
     def count(self, view: Filter = Filter()) -> int:
         """Rows in a view, from the counters where one answers it, else an index scan."""
+        counted = self.cheap_count(view)
+        if counted is not None:
+            return counted
         if view.query:
             query = parse_query(view.query)
             if query.fts is None:
@@ -533,15 +551,6 @@ class Store:
                 return self.conn.execute(
                     "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (query.fts,)
                 ).fetchone()[0]
-        elif not view.tags and not view.starred_only:
-            return self._counter("unread" if view.unread_only else "articles")
-        elif not view.tags and not view.unread_only:
-            return self._counter("starred")
-        elif len(view.tag_keys) == 1 and not view.starred_only:
-            tags = self._tag_ids(view)
-            if tags is None:
-                return 0
-            return tags[0][2] if view.unread_only else tags[0][1]
         plan = self._plan(view)
         return self.conn.execute(plan.count(), plan.params).fetchone()[0]
 
