@@ -8,7 +8,7 @@ import threading
 
 from textual import events
 
-import widgets.app
+import reader.session
 from reader.filters import Filter
 from reader.store import Store
 from tests.test_app import WIDE, read_state, settle
@@ -131,8 +131,6 @@ async def test_t_then_a_marks_the_view_t_asked_for(demo_db):
 async def test_a_mark_made_while_the_unread_count_runs_is_counted(demo_db, monkeypatch):
     import threading
 
-    import widgets.app
-
     app = make_app(demo_db, watch=False)
     counting = threading.Event()
     go_on = threading.Event()
@@ -146,7 +144,8 @@ async def test_a_mark_made_while_the_unread_count_runs_is_counted(demo_db, monke
         return result
 
     monkeypatch.setattr(Store, "count", slow_count)
-    monkeypatch.setattr(widgets.app, "unread_is_cheap", lambda view: not view.tags)
+    cheap_count = Store.cheap_count  # a tag's unread count, counted as a search's is
+    monkeypatch.setattr(Store, "cheap_count", lambda s, v: None if v.tags else cheap_count(s, v))
     async with app.run_test(size=WIDE) as pilot:
         await settle(app, pilot)
         with Store(demo_db) as store:
@@ -371,7 +370,7 @@ async def test_a_reload_does_not_undo_a_move_made_while_it_loaded(demo_db, monke
     # r, the watcher, or a mark's reload, still computing when j arrives: the list must
     # stay where j put it, and the m after it mark that article (not the one r kept).
     release = threading.Event()
-    compute = widgets.app.compute_view
+    compute = reader.session.window
 
     def slow_compute(*args, **kwargs):
         release.wait(10)
@@ -381,7 +380,7 @@ async def test_a_reload_does_not_undo_a_move_made_while_it_loaded(demo_db, monke
     async with app.run_test(size=WIDE) as pilot:
         await settle(app, pilot)
         first = app.headlines.current.id
-        monkeypatch.setattr(widgets.app, "compute_view", slow_compute)
+        monkeypatch.setattr(reader.session, "window", slow_compute)
         app.action_refresh()
         await pilot.press("j", "j")
         moved_to = app.headlines.current.id

@@ -155,11 +155,11 @@ async def test_a_letter_after_a_pause_searches_at_once(demo_db):
         app.clock = clock = FakeClock()
         await pilot.press("slash", "d")
         await pilot.pause()  # no wait for a debounce: the query was asked for with the key
-        assert app._wanted_view.query == "d" and app._search_timer is None
+        assert app.session.wanted.query == "d" and app._search_timer is None
         clock.now += 1  # a pause in typing
         await pilot.press("o")
         await pilot.pause()
-        assert app._wanted_view.query == "do" and app._search_timer is None
+        assert app.session.wanted.query == "do" and app._search_timer is None
         await settle(app, pilot)
         assert app.view.query == "do" and "/do " in header(app)
 
@@ -185,17 +185,17 @@ async def test_a_fast_burst_runs_two_queries_not_one_a_letter(demo_db):
 async def test_backspace_to_the_shown_search_while_a_longer_one_loads(demo_db, monkeypatch):
     import threading
 
-    import widgets.app
+    import reader.session
 
-    compute_view = widgets.app.compute_view
+    window = reader.session.window
     release = threading.Event()
 
     def held(store, view, *args):
         if view.query == "dockx":
             release.wait(10)  # still computing when the backspace arrives
-        return compute_view(store, view, *args)
+        return window(store, view, *args)
 
-    monkeypatch.setattr(widgets.app, "compute_view", held)
+    monkeypatch.setattr(reader.session, "window", held)
     app = make_app(demo_db, watch=False)
     async with app.run_test(size=WIDE) as pilot:
         app.clock = clock = FakeClock()
@@ -216,17 +216,17 @@ async def test_a_refresh_while_a_search_loads_keeps_the_search(demo_db, monkeypa
     """The watch timer (another process wrote) refreshes the view last asked for."""
     import threading
 
-    import widgets.app
+    import reader.session
 
-    compute_view = widgets.app.compute_view
+    window = reader.session.window
     release = threading.Event()
 
     def held(store, view, *args):
         if view.query == "dockx":
             release.wait(10)
-        return compute_view(store, view, *args)
+        return window(store, view, *args)
 
-    monkeypatch.setattr(widgets.app, "compute_view", held)
+    monkeypatch.setattr(reader.session, "window", held)
     app = make_app(demo_db, watch=False)
     async with app.run_test(size=WIDE) as pilot:
         app.clock = clock = FakeClock()

@@ -1,9 +1,11 @@
-"""The reading screen: the app, its bindings, and the flow between list, article and store.
+"""The reading screen: bindings, drawing, and the workers around a reading session.
 
 ``make_app(db_path)`` is the one factory: the ``reader`` command and the tests both use it.
-The UI thread keeps one connection for bounded index lookups (a page of rows, one
-article, one mark); anything that can scan (counts of a multi-tag view, marking a
-whole view, loading every tag) runs in a thread worker with its own connection.
+What a key does lives in ``reader.session.Session`` (no Textual there): an action calls one
+session method; reads that can scan run in thread workers (each with its own connection)
+and come back as messages (``widgets/messages.py``); marks go to the session's writer
+thread, never waiting on this one. The UI thread keeps one connection for bounded index
+lookups only (a page of rows by keyset, one article).
 """
 
 from __future__ import annotations
@@ -13,13 +15,11 @@ import gc
 import sqlite3
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterable
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -27,28 +27,37 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
-from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import WorkerFailed, get_current_worker
 
+from reader import session as reading
 from reader.filters import Filter
-from reader.marks import MarkWriter, Write, is_busy
+from reader.marks import is_busy
 from reader.schema import DatabaseError, DatabaseGone
 from reader.search import parse_query
-from reader.store import Headline, Store, StoredArticle, TagCount
+from reader.session import Marks, Outcome, ReadOnly, Session, Window
+from reader.store import Headline, Store
 from widgets.article_view import ArticleView
 from widgets.clean_input import CleanInput, clean_field_text
-from widgets.headline_list import PAGE, HeadlineList, ViewData
+from widgets.headline_list import HeadlineList
 from widgets.key_bar import KeyBar
 from widgets.messages import (
     ArticleEndReached,
     ArticleHighlighted,
     ArticleOpened,
+    ChangedElsewhere,
     LastTagRemoved,
+    MarkFailed,
+    MarkSaved,
     QuoteOpened,
+    SaveWaiting,
     TagChosen,
+    TagsLoaded,
+    UnreadCounted,
+    UnreadFound,
+    ViewLoaded,
 )
 
 NARROW_WIDTH = 100
@@ -70,55 +79,6 @@ There are no articles in this database yet. Import some from a shell:
 
 then press r here (or start reader again). Press q to quit.
 """
-
-
-@dataclass
-class ViewLoaded(Message):
-    """A worker computed a view: its rows and counts (``unread`` may come later)."""
-
-    data: ViewData
-    unread: int | None
-    total_articles: int
-    asked_at: int | None = None  # the article under the cursor when it was asked for
-
-
-@dataclass
-class UnreadCounted(Message):
-    view: Filter
-    unread: int
-    marks: int  # the app's count of marks made when the counting began
-
-
-@dataclass
-class MarkSaved(Message):
-    """The mark writer committed a write (``result``: what its ``apply`` returned)."""
-
-    write: Write
-    result: Any
-
-
-@dataclass
-class MarkFailed(Message):
-    """A write that cannot be saved (never one that only waits for the lock)."""
-
-    write: Write
-    error: BaseException
-
-
-class ChangedElsewhere(Message):
-    """Another process committed to the database (imports, marks): read it again."""
-
-
-@dataclass
-class SaveWaiting(Message):
-    """The mark writer started (``True``) or stopped waiting for another process."""
-
-    waiting: bool
-
-
-@dataclass
-class TagsLoaded(Message):
-    tags: list[TagCount]
 
 
 class ReaderApp(App[None]):
@@ -161,42 +121,50 @@ class ReaderApp(App[None]):
         self.db_path = Path(db_path)
         self.store = Store(self.db_path, readonly=None)  # read-only when it cannot be written
         self._local = threading.local()
-        self.view = Filter()
-        self.view_unread: int | None = 0
-        self.total_articles = 0
-        self.current_id: int | None = None
-        self._article_pending = False
-        self._wanted_view = self.view  # the last view asked for: older results are dropped
-        self._before_search: tuple[Filter, int | None] | None = None
-        self._search_timer: Timer | None = None
-        self._last_keystroke = -1.0  # time.monotonic() of the last change to the search field
-        self.clock = time.monotonic  # replaceable by tests
-        self._picker = None  # the open tag picker, waiting for its tags
-        self._undo: list[dict[int, bool]] = []  # read states to put back, newest last
-        self._marks_made = 0  # read marks changed from here (an unread count must follow)
-        # A is at work (ctrl+z would undo the mark before it). A flag, not a count: a worker
-        # replaced before it ran posts nothing, and the one that replaced it clears it.
-        self._marking_all = False
-        self._last_notice: tuple[str, float] = ("", 0.0)
-        self._watch = watch
-        #: ``(article_id, "read" | "starred", value)`` of every mark made here, in the
-        #: order the database committed them (A and ctrl+z included).
-        self.saved_marks: list[tuple[int, str, bool]] = []
-        self._overlay: dict[int, dict[str, bool]] = {}  # marks shown, not yet saved
-        self._unsaved: Counter[tuple[int, str]] = Counter()  # writes queued per mark
-        self._save_waiting = False  # another process holds the lock a mark waits for
-        self._quit_asked = False  # q pressed while marks waited: quit once they are saved
-        #: The one line to print when the app had to stop (the file replaced under it).
-        self.fatal_message: str | None = None
-        self._writer = MarkWriter(
+        self.session = Session(
+            self.store,
             self._open_store,
             saved=lambda write, result: self.post_message(MarkSaved(write, result)),
             failed=lambda write, error: self.post_message(MarkFailed(write, error)),
             waiting=lambda waiting: self.post_message(SaveWaiting(waiting)),
             changed=lambda: self.post_message(ChangedElsewhere()),
         )
+        self.current_id: int | None = None
+        self._article_pending = False
+        self._search_timer: Timer | None = None
+        self._last_keystroke = -1.0  # time.monotonic() of the last change to the search field
+        self.clock = time.monotonic  # replaceable by tests
+        self._picker = None  # the open tag picker, waiting for its tags
+        self._last_notice: tuple[str, float] = ("", 0.0)
+        self._watch = watch
+        self._quit_asked = False  # q pressed while marks waited: quit once they are saved
+        #: The one line to print when the app had to stop (the file replaced under it).
+        self.fatal_message: str | None = None
 
-    # ---- stores ------------------------------------------------------------------------
+    @property
+    def view(self) -> Filter:
+        """The view on screen."""
+        return self.session.view
+
+    @property
+    def saved_marks(self) -> list[tuple[int, str, bool]]:
+        """``(article_id, "read" | "starred", value)`` of every mark made here, in the order
+        the database committed them (A and ctrl+z included)."""
+        return self.session.saved_marks
+
+    @property
+    def pending_marks(self) -> int:
+        """Marks made here and not yet written (or failed)."""
+        return self.session.pending
+
+    async def wait_for_marks(self, timeout: float = 10.0) -> None:
+        """Until every mark made so far is written (or failed), and reported here."""
+        deadline = time.monotonic() + timeout
+        while self.session.pending and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
+        await asyncio.sleep(0)  # the writer's messages are queued: let them be handled
+
+    # ---- stores and errors ---------------------------------------------------------------
 
     def thread_store(self) -> Store:
         """A connection for the calling worker thread (SQLite connections stay in their thread)."""
@@ -232,6 +200,7 @@ class ReaderApp(App[None]):
             self.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _handle_exception(self, error: Exception) -> None:
+        # The one error path of the workers (and of the UI thread's own reads).
         cause = error.error if isinstance(error, WorkerFailed) else error
         if is_busy(cause):
             # Another process held the database past the busy timeout: nothing is lost,
@@ -246,7 +215,7 @@ class ReaderApp(App[None]):
         if isinstance(cause, DatabaseError | sqlite3.DatabaseError):
             # Gone, unreadable or damaged: one line and exit 1, not a traceback.
             hint = "" if isinstance(cause, DatabaseGone) else " (reader doctor checks the file)"
-            self.fatal(_one_line(cause) + hint)
+            self.fatal(" ".join(str(cause).split()) + hint)
             return
         super()._handle_exception(error)
 
@@ -260,7 +229,7 @@ class ReaderApp(App[None]):
                 # first paint about 7 ms.
                 yield Static(id="active-tags")
                 yield HeadlineList(
-                    self.store, self.thread_store, overlay=self._overlay, id="headlines"
+                    self.store, self.thread_store, overlay=self.session.overlay, id="headlines"
                 )
             yield ArticleView(id="article")
         yield Static(Content(WELCOME.format(db=self.db_path)), id="welcome")
@@ -277,8 +246,7 @@ class ReaderApp(App[None]):
     def on_mount(self) -> None:
         self._apply_size(self.size.width)
         # The first view is answered by the counters and one index range: no worker needed.
-        data, unread, total = compute_view(self.store, self.view, None, 0)
-        self._show_view(data, unread, total)
+        self._show_view(reading.window(self.store, self.session.view))
         _focus_now(self.headlines)
         self.call_after_refresh(_collect_garbage_again)
         if self._watch:
@@ -287,7 +255,7 @@ class ReaderApp(App[None]):
     def on_unmount(self) -> None:
         # Marks still queued are written before the app lets go (in milliseconds, unless
         # another process holds the lock and q was pressed twice: then they are dropped).
-        self._writer.close(timeout=0.5 if self._quit_asked else 10.0)
+        self.session.close(timeout=0.5 if self._quit_asked else 10.0)
         self.store.close()
         # Workers' connections are not closed from here: a worker may still be inside
         # SQLite on its own thread, and closing a connection under it crashed the process
@@ -303,16 +271,17 @@ class ReaderApp(App[None]):
         self.screen_stack[0].set_class(width < NARROW_WIDTH, "-narrow")
 
     def _update_header(self) -> None:
-        problem = parse_query(self.view.query).problem if self.view.query else None
+        session, view = self.session, self.session.view
+        problem = parse_query(view.query).problem if view.query else None
         if problem:
             counts = (f" {problem}", "italic")
         else:
-            unread = "…" if self.view_unread is None else f"{self.view_unread:,}"
+            unread = "…" if session.unread is None else f"{session.unread:,}"
             counts = (f" {self.headlines.total:,} shown / {unread} unread", "dim")
-        title = Content.assemble((f" {self.view.describe()} ", "bold"), counts)
-        if self.store.readonly:
+        title = Content.assemble((f" {view.describe()} ", "bold"), counts)
+        if session.readonly:
             title += Content.styled("  read-only: marks cannot be saved", "italic")
-        elif self._save_waiting and (pending := self._writer.pending):
+        elif session.save_waiting and (pending := session.pending):
             title += Content.styled(
                 f"  saving {pending} mark{'s' if pending != 1 else ''}:"
                 " waiting for another process to finish writing",
@@ -320,10 +289,10 @@ class ReaderApp(App[None]):
             )
         self.query_one("#view-title", Static).update(title)
         chips = self.query_one("#active-tags", Static)
-        chips.display = bool(self.view.tags)
-        if self.view.tags:
+        chips.display = bool(view.tags)
+        if view.tags:
             parts: list[tuple[str, str] | str] = [" "]
-            for tag in self.view.tags:
+            for tag in view.tags:
                 parts += [(f" #{tag} ", "reverse"), " "]
             parts.append(("  T clears", "dim"))
             chips.update(Content.assemble(*parts))
@@ -333,7 +302,7 @@ class ReaderApp(App[None]):
 
     def load_view(self, view: Filter, *, keep_id: int | None = None) -> None:
         """Show ``view``, keeping the cursor on ``keep_id`` when it is still in it."""
-        self._wanted_view = view
+        self.session.ask(view)
         row = self.headlines.current
         self._load_view_worker(view, keep_id, self.headlines.cursor, row.id if row else None)
 
@@ -341,54 +310,42 @@ class ReaderApp(App[None]):
     def _load_view_worker(
         self, view: Filter, keep_id: int | None, fallback: int, asked_at: int | None
     ) -> None:
-        data, unread, total = compute_view(self.thread_store(), view, keep_id, fallback)
+        loaded = reading.window(self.thread_store(), view, keep_id, fallback)
         if not get_current_worker().is_cancelled:
-            self.post_message(ViewLoaded(data, unread, total, asked_at))
+            self.post_message(ViewLoaded(loaded, asked_at))
 
     def on_view_loaded(self, message: ViewLoaded) -> None:
-        data = message.data
-        if data.view != self._wanted_view:
-            return  # a newer view was asked for while this one was computed
         # A worker that finishes as the app closes finds no screen to fill.
         with suppress(NoMatches):
             row = self.headlines.current if self.headlines.total else None
-            if data.view == self.view and row is not None and row.id != message.asked_at:
-                # The view on screen read again (r, the watcher, after A) while keys moved
-                # the cursor: it stays on the article they moved it to, not the one kept.
-                index = next((i for i, r in enumerate(data.rows) if r.id == row.id), None)
-                if index is None:
-                    self.load_view(data.view, keep_id=row.id)
-                    return
-                data = replace(data, cursor=data.start + index)
-            self._show_view(data, message.unread, message.total_articles)
+            accepted = self.session.accept(message.window, message.asked_at, row and row.id)
+            if isinstance(accepted, Window):
+                self._show_view(accepted)
+            elif accepted is not None:  # keys moved the cursor off the window read
+                self.load_view(message.window.view, keep_id=accepted)
 
-    def _show_view(self, data: ViewData, unread: int | None, total_articles: int) -> None:
-        self.view = self._wanted_view = data.view
+    def _show_view(self, shown: Window) -> None:
+        self.session.shown(shown)
         self.article_view.highlight(self._highlight_words())
-        self.view_unread = unread
-        self.total_articles = total_articles
-        empty = total_articles == 0
+        empty = shown.total_articles == 0
         self.query_one("#welcome").display = empty
         self.query_one("#main").display = not empty
-        self.headlines.show(data)
+        self.headlines.show(shown)
         self._update_header()
-        if unread is None:
-            self._unread_worker(data.view, self._marks_made)
+        if shown.unread is None:
+            self._unread_worker(shown.view, self.session.marks_made)
 
     @work(thread=True, exclusive=True, group="unread")
-    def _unread_worker(self, view: Filter, marks: int) -> None:
-        unread = self.thread_store().count(replace(view, unread_only=True))
+    def _unread_worker(self, view: Filter, marks_made: int) -> None:
+        unread = reading.count_unread(self.thread_store(), view)
         if not get_current_worker().is_cancelled:
-            self.post_message(UnreadCounted(view, unread, marks))
+            self.post_message(UnreadCounted(view, unread, marks_made))
 
     def on_unread_counted(self, message: UnreadCounted) -> None:
-        if message.view != self.view:
-            return
-        if message.marks != self._marks_made:
+        if not self.session.unread_counted(message.view, message.unread, message.marks_made):
             # A mark was made while this was counted: it may or may not be in the count.
-            self._unread_worker(self.view, self._marks_made)
+            self._unread_worker(self.session.view, self.session.marks_made)
             return
-        self.view_unread = message.unread
         with suppress(NoMatches):  # the app may be closing
             self._update_header()
 
@@ -400,7 +357,7 @@ class ReaderApp(App[None]):
             return
         # The writer's connection tells another process's commits from the app's own
         # marks, which need no reload.
-        self._writer.look_for_changes()
+        self.session.writer.look_for_changes()
 
     def on_changed_elsewhere(self, message: ChangedElsewhere) -> None:
         self.action_refresh()
@@ -420,13 +377,16 @@ class ReaderApp(App[None]):
     def _show_current_article(self) -> None:
         self._article_pending = False
         if self.article_view.article_id != self.current_id:
-            stored = self._article(self.current_id) if self.current_id else None
-            self.article_view.show(stored)
+            self.article_view.show(self._article(self.current_id))
+
+    def _article(self, article_id: int | None):
+        """An article as shown: as stored, with the marks not yet saved."""
+        return self.session.with_marks(self.store.article(article_id)) if article_id else None
 
     def on_article_opened(self, message: ArticleOpened) -> None:
         self.current_id = message.article_id
         self._show_current_article()
-        self._mark(message.article_id, "read", True)
+        self._open(message.article_id)
         self.screen.add_class("-reading")
         _focus_now(self.article_view)
 
@@ -439,7 +399,7 @@ class ReaderApp(App[None]):
             _focus_now(self.headlines)
         elif self.article_view.has_focus:
             _focus_now(self.headlines)
-        elif self._before_search is not None:
+        elif self.session.searching:
             self._end_search()
 
     def action_next_unread(self) -> None:
@@ -453,34 +413,35 @@ class ReaderApp(App[None]):
         current = headlines.current
         if current is None:
             return
-        loaded = (
-            headlines.rows_after(headlines.cursor)
-            if forward
-            else headlines.rows_before(headlines.cursor)
-        )
-        for index, row in loaded:
-            if not row.read:
-                headlines.move_to(index)
-                if open_it:
-                    self.post_message(ArticleOpened(row.id))
-                return
-        if self.view.query and self.view.relevance:
-            # A relevance order has no keyset to look past the rows held.
-            self._notice("No more unread articles among these results.")
+        cursor = headlines.cursor
+        held = headlines.rows_after(cursor) if forward else headlines.rows_before(cursor)
+        step = self.session.step_to_unread(current, held, forward=forward)
+        if step.index is not None:
+            headlines.move_to(step.index)
+            if open_it:
+                self.post_message(ArticleOpened(dict(held)[step.index].id))
+        elif step.nowhere:
+            self._notice(step.nowhere)
+        else:  # past the rows held: an index lookup, in a worker
+            self._find_unread_worker(self.session.view, step.look_after, forward, open_it)
+
+    @work(thread=True, exclusive=True, group="next-unread")
+    def _find_unread_worker(
+        self, view: Filter, key: tuple[str, int], forward: bool, open_it: bool
+    ) -> None:
+        found = reading.find_unread(self.thread_store(), view, key, forward)
+        if not get_current_worker().is_cancelled:
+            self.post_message(UnreadFound(view, found, forward, open_it))
+
+    def on_unread_found(self, message: UnreadFound) -> None:
+        if message.view != self.session.view:
+            return  # another view by now
+        if message.found is None:
+            self._notice(Session.no_unread(message.forward))
             return
-        # Not among the rows held: one index lookup finds it, a worker re-centres the list.
-        unread_view = replace(self.view, unread_only=True)
-        if forward:
-            found = self.store.page(unread_view, after=current.key, limit=1)
-        else:
-            found = self.store.page(unread_view, before=current.key, limit=1)
-        if not found:
-            where = "below" if forward else "above"
-            self._notice(f"No unread articles {where} this one in this view.")
-            return
-        self.load_view(self._wanted_view, keep_id=found[-1].id)
-        if open_it:
-            self.post_message(ArticleOpened(found[-1].id))
+        self.load_view(self.session.wanted, keep_id=message.found.id)
+        if message.open_it:
+            self.post_message(ArticleOpened(message.found.id))
 
     def _notice(self, text: str) -> None:
         """A short notification, not repeated while the same one is still on screen
@@ -493,183 +454,102 @@ class ReaderApp(App[None]):
 
     # ---- marks -------------------------------------------------------------------------
     #
-    # A mark is shown at once and written by the mark writer's thread, in order; the UI
-    # never waits for the database's write lock. Until a mark is saved, it is laid over
-    # whatever is read back from the database (``_overlay``), so a reload in between does
-    # not show it undone.
+    # A mark is shown at once and queued to the session's writer thread, which saves the
+    # marks in order; the UI never waits for the database's write lock. What the writer
+    # reports comes back as MarkSaved and MarkFailed, which the session turns into what
+    # to show.
 
     def _current(self) -> Headline | None:
         """The article a key acts on: the one being read, or the one under the list's
         cursor (which may have moved a moment ago, with its highlight still on its way:
         "jm" typed fast marks the row j moved to)."""
-        article_id = self.current_id
         if not self.article_view.has_focus:
             row = self.headlines.current
             if row is not None:
                 return row
-        return self._headline(article_id) if article_id else None
+        return self.session.headline(self.current_id) if self.current_id else None
 
-    def _headline(self, article_id: int) -> Headline | None:
-        """An article's row as shown: as stored, with the marks not yet saved."""
-        row = self.store.headline(article_id)
-        marks = self._overlay.get(article_id)
-        return replace(row, **marks) if row is not None and marks else row
-
-    def _article(self, article_id: int) -> StoredArticle | None:
-        """An article as shown: as stored, with the marks not yet saved."""
-        stored = self.store.article(article_id)
-        marks = self._overlay.get(article_id)
-        return replace(stored, **marks) if stored is not None and marks else stored
-
-    def _refused_read_only(self) -> bool:
-        """Say so, when marks cannot be saved at all."""
-        if self.store.readonly:
-            self.notify(
-                f"{self.db_path}: opened read-only, marks cannot be saved",
-                title="Not saved",
-                severity="error",
-                markup=False,
-            )
-        return self.store.readonly
-
-    def _mark(self, article_id: int, column: str, value: bool, *, undoable: bool = False) -> None:
-        """Show a read or star mark now and queue it for the database."""
-        if self._refused_read_only():
+    def _marking(self, change, *args, **kwargs) -> None:
+        """Run a session mark and show what it changes; read-only says so."""
+        try:
+            shown = change(*args, **kwargs)
+        except ReadOnly as error:
+            self.notify(str(error), title="Not saved", severity="error", markup=False)
             return
-        row = self._headline(article_id)
-        if row is None or getattr(row, column) == value:
-            return
-        if undoable and column == "read":
-            self._push_undo({article_id: row.read})
-        self._show_marks({article_id: {column: value}})
-        self._unsaved[(article_id, column)] += 1
-        self._writer.submit(
-            Write(
-                partial(_write_mark, article_id, column, value),
-                what=f"the {'read' if column == 'read' else 'star'} mark of “{row.headline}”",
-                key=("mark", article_id, column, value),
-            )
-        )
+        if shown:
+            self._show_marks(shown)
         self._update_header()
 
-    def _show_marks(self, changes: dict[int, dict[str, bool]]) -> None:
-        """Lay marks over the rows, the article pane and the counts, before they are saved."""
-        delta = 0
-        for article_id, fields in changes.items():
-            if "read" in fields:
-                before = self.headlines.row_of(article_id)
-                if before is not None and before.read != fields["read"]:
-                    delta += 1 if before.read else -1
-            self._overlay.setdefault(article_id, {}).update(fields)
-        self._marks_made += 1
-        self.headlines.update_rows(changes)
-        if self.view_unread is not None:
-            self.view_unread = max(0, self.view_unread + delta)
-        if self.current_id in changes:
-            self.article_view.set_marks(**changes[self.current_id])
+    def _show_marks(self, marks: Marks) -> None:
+        self.headlines.update_rows(marks)
+        if self.current_id in marks:
+            self.article_view.set_marks(**marks[self.current_id])
 
-    def _settle(self, article_id: int, column: str) -> None:
-        """One write of this mark is done: stop laying it over when it was the last."""
-        key = (article_id, column)
-        self._unsaved[key] -= 1
-        if self._unsaved[key] <= 0:
-            del self._unsaved[key]
-            marks = self._overlay.get(article_id, {})
-            marks.pop(column, None)
-            if not marks:
-                self._overlay.pop(article_id, None)
+    def _open(self, article_id: int) -> None:
+        """Opening an article marks it read."""
+        row = self.session.headline(article_id)
+        if row is not None:
+            counted = self.headlines.index_of(article_id) is not None
+            self._marking(self.session.mark, row, "read", True, counted=counted)
+
+    def action_toggle_read(self) -> None:
+        row = self._current()
+        if row is not None:
+            counted = self.headlines.index_of(row.id) is not None
+            self._marking(self.session.toggle_read, row, counted=counted)
+
+    def action_toggle_star(self) -> None:
+        row = self._current()
+        if row is not None:
+            self._marking(self.session.toggle_star, row)
+
+    def action_mark_all_read(self) -> None:
+        # The view last asked for: "TA" typed fast marks the view T asked for. Queued
+        # behind the marks made before it, so ctrl+z after it undoes it, not them.
+        self._marking(self.session.mark_all_read)
+
+    def action_undo(self) -> None:
+        if self.session.can_undo:
+            self.clear_notifications()  # "Marked N read. ctrl+z undoes it." no longer holds
+            self._marking(self.session.undo)
 
     def on_mark_saved(self, message: MarkSaved) -> None:
-        kind, *what = message.write.key
-        if kind == "mark":
-            article_id, column, value = what
-            self._settle(article_id, column)
-            self.saved_marks.append((article_id, column, value))
-            self._marks_made += 1  # an unread count begun before this must count again
-        elif kind == "all":
-            self._marked_all(what[0], message.result)
-        elif kind == "restore":
-            states = what[0]
-            for article_id in states if len(states) <= PAGE else ():
-                self._settle(article_id, "read")
-            self.saved_marks.extend((i, "read", r) for i, r in states.items())
-            if len(states) > PAGE:
-                self.notify(f"Restored {len(states):,} read marks.", timeout=3)
-            self._after_bulk_change()
-        self._after_save()
+        self._after_write(self.session.saved(message.write, message.result))
 
     def on_mark_failed(self, message: MarkFailed) -> None:
-        error = message.error
-        if isinstance(error, DatabaseGone):
-            self.fatal(str(error))
+        self._after_write(self.session.failed(message.write, message.error))
+
+    def _after_write(self, outcome: Outcome) -> None:
+        if outcome.fatal:
+            self.fatal(outcome.fatal)
             return
-        kind, *what = message.write.key
-        if kind == "mark":
-            article_id, column, _value = what
-            self._settle(article_id, column)
-            if (article_id, column) not in self._unsaved:
-                # Show what the database holds: the mark is not there.
-                row = self._headline(article_id)
-                if row is not None:
-                    fields = {column: getattr(row, column)}
-                    self.headlines.update_rows({article_id: fields})
-                    if self.current_id == article_id:
-                        self.article_view.set_marks(**fields)
-            self._marks_made += 1
-            self.action_refresh()  # the counts, from the database
-        elif kind == "all":
-            self._marking_all = False
-            self.refresh_bindings()
-        elif kind == "restore":
-            states = what[0]
-            for article_id in states if len(states) <= PAGE else ():
-                self._settle(article_id, "read")
-            self._push_undo(states)  # not undone: keep it for another try
-            self._after_bulk_change()
-        # It stays until dismissed (a click on it, or ctrl+z): a mark that was not saved
-        # must not go unseen.
-        self.notify(
-            f"{_one_line(error)}",
-            title=f"Not saved: {message.write.what}",
-            severity="error",
-            markup=False,
-            timeout=STICKY_SECONDS,
-        )
-        self._after_save()
-
-    def on_save_waiting(self, message: SaveWaiting) -> None:
-        self._save_waiting = message.waiting
-        self._update_header()
-
-    def _after_save(self) -> None:
-        if self._quit_asked and not self._writer.pending:
+        if outcome.show:
+            self._show_marks(outcome.show)
+        if outcome.reload:
+            # The view and its counts, and the article pane's marks, read again.
+            self.action_refresh()
+        if outcome.notice:
+            self.notify(
+                outcome.notice,
+                title=outcome.title or "",
+                severity=outcome.severity,
+                markup=False,
+                timeout=STICKY_SECONDS if outcome.sticky else 8 if outcome.title else 3,
+            )
+        if self._quit_asked and not self.session.pending:
             self.exit()
             return
         self._update_header()
 
-    @property
-    def pending_marks(self) -> int:
-        """Marks made here and not yet written (or failed)."""
-        return self._writer.pending
-
-    async def wait_for_marks(self, timeout: float = 10.0) -> None:
-        """Until every mark made so far is written (or failed), and reported here."""
-        deadline = time.monotonic() + timeout
-        while self._writer.pending and time.monotonic() < deadline:
-            await asyncio.sleep(0.002)
-        # The writer's messages are in the queue now: let them be handled.
-        await asyncio.sleep(0)
-
-    def _push_undo(self, states: dict[int, bool]) -> None:
-        self._undo.append(states)
-        del self._undo[:-20]
-        self.refresh_bindings()
+    def on_save_waiting(self, message: SaveWaiting) -> None:
+        self.session.save_waiting = message.waiting
+        self._update_header()
 
     async def action_quit(self) -> None:
         """Quit; while marks wait for another process's lock, say so first (q again
         quits without them), and quit by itself once they are saved."""
-        pending = self._writer.pending
-        if pending and self._save_waiting and not self._quit_asked:
+        pending = self.session.pending
+        if pending and self.session.save_waiting and not self._quit_asked:
             self._quit_asked = True
             self.notify(
                 f"{pending} mark{'s' if pending != 1 else ''} not saved yet: another"
@@ -681,82 +561,12 @@ class ReaderApp(App[None]):
             return
         self.exit()
 
-    def action_toggle_read(self) -> None:
-        row = self._current()
-        if row is not None:
-            self._mark(row.id, "read", not row.read, undoable=True)
-
-    def action_toggle_star(self) -> None:
-        row = self._current()
-        if row is not None:
-            self._mark(row.id, "starred", not row.starred)
-
-    def action_mark_all_read(self) -> None:
-        if self._refused_read_only():
-            return
-        # The view last asked for: "TA" typed fast marks the view T asked for. Queued
-        # behind the marks made before it, so ctrl+z after it undoes it, not them.
-        self._marking_all = True
-        self.refresh_bindings()
-        view = self._wanted_view
-        self._writer.submit(
-            Write(
-                partial(_write_all_read, view),
-                what=f"marking {view.describe()} read",
-                key=("all", view),
-            )
-        )
-
-    def _marked_all(self, view: Filter, changed: list[int]) -> None:
-        self._marking_all = False
-        self.refresh_bindings()
-        self.saved_marks.extend((article_id, "read", True) for article_id in changed)
-        count = len(changed)
-        if not count:
-            self.notify("Nothing to mark: every article here is read.", timeout=3)
-            return
-        self._push_undo({article_id: False for article_id in changed})
-        self.notify(
-            f"Marked {count:,} article{'s' if count != 1 else ''} read. ctrl+z undoes it.",
-            title=view.describe(),
-            markup=False,
-            timeout=8,
-        )
-        self._after_bulk_change()
-
-    def _after_bulk_change(self) -> None:
-        """After marks counted as a whole (A, undo): the view and its counts read again,
-        and the article pane's read state with them."""
-        self._marks_made += 1
-        self.action_refresh()
-        if self.current_id:
-            self.article_view.show(self._article(self.current_id))
-
-    def action_undo(self) -> None:
-        if not self._undo:
-            return
-        states = self._undo.pop()
-        self.refresh_bindings()
-        self.clear_notifications()  # "Marked N read. ctrl+z undoes it." no longer holds
-        if len(states) <= PAGE:  # the rows at once; a larger undo shows when it is saved
-            self._show_marks({article_id: {"read": read} for article_id, read in states.items()})
-            for article_id in states:
-                self._unsaved[(article_id, "read")] += 1
-        self._writer.submit(
-            Write(
-                partial(_write_restore, states),
-                what=f"undoing {len(states):,} read mark{'s' if len(states) != 1 else ''}",
-                key=("restore", states),
-            )
-        )
-        self._update_header()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Keys that cannot do anything now are hidden from the footer, not greyed.
-        if action in _NEED_ARTICLES and self.total_articles == 0:
+        if action in _NEED_ARTICLES and self.session.total_articles == 0:
             return False  # an empty archive: the welcome screen, nothing to act on
         if action == "undo":
-            return bool(self._undo) and not self._marking_all
+            return self.session.can_undo
         if action == "clear_tags":
             return bool(self.view.tags)
         if action == "toggle_order":
@@ -769,7 +579,7 @@ class ReaderApp(App[None]):
             return (
                 self.screen.has_class("-reading")
                 or self.article_view.has_focus
-                or self._before_search is not None
+                or self.session.searching
             )
         return True
 
@@ -789,8 +599,7 @@ class ReaderApp(App[None]):
                 id="search",
             )
             await self.query_one("#sidebar").mount(field, before="#active-tags")
-        if self._before_search is None:
-            self._before_search = (self.view, self.current_id)
+        if self.session.begin_search(self.current_id):
             self.search_input.value = ""
         # Narrow and reading: back to the list, where the field is.
         self.screen.remove_class("-reading")
@@ -798,7 +607,7 @@ class ReaderApp(App[None]):
         _focus_now(self.search_input)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "search" or self._before_search is None:
+        if event.input.id != "search" or not self.session.searching:
             # Closed already: "/dock" and escape in one burst close the search before the
             # field's last changes arrive, and those must not start it again.
             return
@@ -821,7 +630,7 @@ class ReaderApp(App[None]):
 
     def _run_search(self) -> None:
         self._search_timer = None
-        if self._before_search is None:
+        if not self.session.searching:
             return  # the search was closed meanwhile
         try:
             text = clean_field_text(self.search_input.value).strip()
@@ -829,8 +638,9 @@ class ReaderApp(App[None]):
             return  # the timer fired as the app was closing
         # Against the view last asked for, not the one shown: "kr" still loading, then a
         # backspace back to the shown "k", must load "k" again or "kr" would land.
-        if text != self._wanted_view.query:
-            self.load_view(self._wanted_view.searching(text), keep_id=self.current_id)
+        view = self.session.search_for(text)
+        if view is not None:
+            self.load_view(view, keep_id=self.current_id)
 
     def action_search_done(self) -> None:
         """Enter in the search field: search now if typing had not paused, to the list."""
@@ -841,20 +651,16 @@ class ReaderApp(App[None]):
 
     def _end_search(self) -> None:
         """Close the search and go back to the view and article from before it."""
-        view, article_id = self._before_search or (self.view.searching(""), self.current_id)
-        self._before_search = None
+        view, article_id = self.session.end_search(self.current_id)
         if self._search_timer is not None:
             self._search_timer.stop()
             self._search_timer = None
         self.search_input.display = False
         _focus_now(self.headlines)
-        # Filters changed during the search (tags, unread) are kept; only the words go.
-        wanted = self._wanted_view
-        restored = replace(wanted, query="", relevance=False)
-        self.load_view(restored if restored != wanted else view, keep_id=article_id)
+        self.load_view(view, keep_id=article_id)
 
     def action_toggle_order(self) -> None:
-        wanted = self._wanted_view
+        wanted = self.session.wanted
         if wanted.query:
             self.load_view(replace(wanted, relevance=not wanted.relevance))
 
@@ -864,15 +670,15 @@ class ReaderApp(App[None]):
     # ---- filters -----------------------------------------------------------------------
 
     def action_toggle_unread(self) -> None:
-        self.load_view(self._wanted_view.toggled_unread(), keep_id=self.current_id)
+        self.load_view(self.session.wanted.toggled_unread(), keep_id=self.current_id)
 
     def action_clear_tags(self) -> None:
-        if self._wanted_view.tags:
-            self.load_view(self._wanted_view.without_tags(), keep_id=self.current_id)
+        if self.session.wanted.tags:
+            self.load_view(self.session.wanted.without_tags(), keep_id=self.current_id)
 
     def action_refresh(self) -> None:
         # The view last asked for: a search or a filter still loading is not dropped.
-        self.load_view(self._wanted_view, keep_id=self.current_id)
+        self.load_view(self.session.wanted, keep_id=self.current_id)
         # And the article: another process may have updated it (show() keeps the place
         # when only its marks changed).
         if self.current_id and self.article_view.article_id == self.current_id:
@@ -884,7 +690,7 @@ class ReaderApp(App[None]):
         # Open at once; the tags follow from a worker. (Not a priority binding, which would
         # let t overtake the keys typed before it: letters typed in the same burst as t
         # may reach the list before the picker is up.)
-        self._picker = TagPicker(None, chosen=self._wanted_view.tags)
+        self._picker = TagPicker(None, chosen=self.session.wanted.tags)
         self._tags_worker()
         await self.push_screen(self._picker)
 
@@ -898,11 +704,11 @@ class ReaderApp(App[None]):
 
     def on_tag_chosen(self, message: TagChosen) -> None:
         # On the view last asked for: two tags chosen in one burst are both kept.
-        self.load_view(self._wanted_view.with_tag(message.name), keep_id=self.current_id)
+        self.load_view(self.session.wanted.with_tag(message.name), keep_id=self.current_id)
 
     def on_last_tag_removed(self, message: LastTagRemoved) -> None:
-        if self._wanted_view.tags:
-            self.load_view(self._wanted_view.without_last_tag(), keep_id=self.current_id)
+        if self.session.wanted.tags:
+            self.load_view(self.session.wanted.without_last_tag(), keep_id=self.current_id)
 
     # ---- quotes --------------------------------------------------------------------------
 
@@ -910,14 +716,14 @@ class ReaderApp(App[None]):
         from widgets.quotes_view import QuotesScreen  # lazily: start-up budget
 
         # The view last asked for ("uQ" typed fast), and awaited like the tag picker.
-        await self.push_screen(QuotesScreen(self.store, self.thread_store, self._wanted_view))
+        await self.push_screen(QuotesScreen(self.store, self.thread_store, self.session.wanted))
 
     def on_quote_opened(self, message: QuoteOpened) -> None:
         """From the quotes screen: open the quote's article, scrolled to the quote."""
         article_id = message.article_id
         self.current_id = article_id
         self._show_current_article()
-        self._mark(article_id, "read", True)  # first: re-showing the article drops a pending scroll
+        self._open(article_id)  # first: re-showing the article drops a pending scroll
         # After the refresh: while the quotes screen was up, the pane had no size to scroll in.
         self.call_after_refresh(self.article_view.scroll_to_quote, message.seq)
         self.screen.add_class("-reading")
@@ -1000,59 +806,6 @@ def _collect_garbage_again() -> None:
     if not gc.isenabled():
         gc.freeze()
         gc.enable()
-
-
-def unread_is_cheap(view: Filter) -> bool:
-    """Is the unread count of ``view`` a counter lookup (no scan of matches)?"""
-    return not view.query and len(view.tag_keys) <= 1 and not view.starred_only
-
-
-def compute_view(
-    store: Store, view: Filter, keep_id: int | None, fallback: int
-) -> tuple[ViewData, int | None, int]:
-    """Count a view and fetch a window of rows around the article to keep (or ``fallback``)."""
-    total = store.count(view)
-    if view.unread_only:
-        unread: int | None = total
-    elif unread_is_cheap(view):
-        unread = store.count(replace(view, unread_only=True))
-    else:
-        unread = None  # counted by a second worker, after the list is on screen
-    total_articles = store.count(Filter()) if view != Filter() else total
-    if total == 0:
-        return ViewData(view, 0, 0, [], 0), unread, total_articles
-    keep = store.headline(keep_id) if keep_id is not None else None
-    ranked = bool(view.query) and view.relevance  # no keyset: start at the best match
-    if ranked:
-        fallback = 0
-    elif keep is not None and store.contains(view, keep.id):
-        index = store.position(view, keep.key)
-        before = store.page(view, before=keep.key, limit=PAGE // 2)
-        after = store.page(view, after=keep.key, limit=PAGE // 2)
-        rows = [*before, keep, *after]
-        return ViewData(view, total, index - len(before), rows, index), unread, total_articles
-    index = min(max(fallback, 0), total - 1)
-    start = max(0, index - PAGE // 2)
-    rows = store.page_at(view, start, PAGE)
-    return ViewData(view, total, start, rows, index), unread, total_articles
-
-
-def _write_mark(article_id: int, column: str, value: bool, store: Store) -> dict[int, bool]:
-    if column == "read":
-        return store.mark_read([article_id], value)
-    return store.set_starred([article_id], value)
-
-
-def _write_all_read(view: Filter, store: Store) -> list[int]:
-    return store.mark_all_read(view)
-
-
-def _write_restore(states: dict[int, bool], store: Store) -> None:
-    store.restore_read(states)
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 def make_app(db_path: str | Path, *, watch: bool = True) -> ReaderApp:

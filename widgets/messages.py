@@ -6,6 +6,7 @@ Attributes go down (the app sets what a widget shows); these messages come up.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.message import Message
 
@@ -57,3 +58,64 @@ class PageLoaded(Message):
     generation: int
     start: int
     rows: list
+
+
+# ---- from the app's workers and the mark writer to the app -------------------------------
+
+
+@dataclass
+class ViewLoaded(Message):
+    """A worker read a view's window (``reader.session.Window``); ``asked_at`` is the
+    article under the cursor when it was asked for."""
+
+    window: Any
+    asked_at: int | None = None
+
+
+@dataclass
+class UnreadCounted(Message):
+    view: Any  # a reader.filters.Filter
+    unread: int
+    marks_made: int  # the session's count of marks when the counting began
+
+
+@dataclass
+class UnreadFound(Message):
+    """``n``/``N`` looked past the rows held: the unread article found (``None``: none)."""
+
+    view: Any
+    found: Any  # a reader.store.Headline or None
+    forward: bool
+    open_it: bool
+
+
+@dataclass
+class TagsLoaded(Message):
+    tags: list
+
+
+@dataclass
+class MarkSaved(Message):
+    """The mark writer committed a write (``result``: what its ``apply`` returned)."""
+
+    write: Any  # a reader.marks.Write
+    result: Any
+
+
+@dataclass
+class MarkFailed(Message):
+    """A write that cannot be saved (never one that only waits for the lock)."""
+
+    write: Any
+    error: BaseException
+
+
+@dataclass
+class SaveWaiting(Message):
+    """The mark writer started (``True``) or stopped waiting for another process."""
+
+    waiting: bool
+
+
+class ChangedElsewhere(Message):
+    """Another process committed to the database (imports, marks): read it again."""
