@@ -1,0 +1,297 @@
+"""A view (``Filter``) as SQL, and every list and count read through it.
+
+``plan_view`` decides how to read a view: which index drives the scan and its keyset
+columns. The queries that put a plan's pieces together (pages, positions, counts, the
+quotes of a view) stand next to it, so that what a plan's ``FROM`` and ``WHERE`` become is
+read in one place. Lists are read by keyset (``sort_key, id``), never by ``OFFSET`` from
+the top, except where the caller asks for a position (``page_at``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, replace
+
+from reader.filters import Filter
+from reader.rows import HEADLINE_COLUMNS, Headline, QuoteRow, headline_of
+from reader.search import parse_query
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A view as SQL: ``FROM``, ``WHERE`` terms with their parameters, and the keyset."""
+
+    source: str
+    where: list[str]
+    params: list
+    keys: tuple[str, ...]  # keyset columns; the view lists them in descending order
+    ranked: bool = False  # relevance order (bm25): read by offset only
+    bare: str | None = None  # the FROM without articles, when no condition needs its rows
+
+    def select(self, columns: str) -> str:
+        return f"SELECT {columns} {self.source} WHERE {' AND '.join(self.where)}"
+
+    def count(self) -> str:
+        return f"SELECT count(*) {self.bare or self.source} WHERE {' AND '.join(self.where)}"
+
+    def order(self, descending: bool = True) -> str:
+        if self.ranked:
+            return "ORDER BY f.rank, f.rowid" if descending else "ORDER BY f.rank DESC, f.rowid"
+        direction = " DESC" if descending else " ASC"
+        return "ORDER BY " + ", ".join(key + direction for key in self.keys)
+
+    def compare(self, operator: str) -> str:
+        if len(self.keys) == 1:
+            return f"{self.keys[0]} {operator} ?"
+        marks = ", ".join("?" * len(self.keys))
+        return f"({', '.join(self.keys)}) {operator} ({marks})"
+
+    def key_params(self, key: tuple[str, int]) -> list:
+        """A row's ``(sort_key, id)`` as this plan's keyset (the id alone for a search)."""
+        return list(key[-len(self.keys) :])
+
+
+def tag_ids(conn: sqlite3.Connection, view: Filter) -> list[tuple[int, int, int]] | None:
+    """``(id, article_count, unread_count)`` of each tag; ``None`` if one is unknown."""
+    found = []
+    for key in view.tag_keys:
+        row = conn.execute(
+            "SELECT id, article_count, unread_count FROM tags WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            return None
+        found.append(row)
+    return found
+
+
+def plan_view(conn: sqlite3.Connection, view: Filter) -> Plan:
+    """How to read a view: which index drives the scan, and its keyset columns.
+
+    A search is driven by the FTS index in rowid order (tags are added to the
+    MATCH as a prefilter on the tags column); with tags, the rarest tag drives the
+    scan along its ``article_tags`` key; otherwise the date index. Everything else
+    is checked by index lookups on the rows found, through ``article_tags`` (which
+    copies ``read``) where it can, so that counting needs no row of ``articles``.
+    """
+    tags = tag_ids(conn, view)
+    query = parse_query(view.query) if view.query else None
+    if tags is None or (query is not None and query.fts is None):
+        return Plan("FROM articles AS a", ["0"], [], ("a.sort_key", "a.id"))
+    where: list[str] = []
+    params: list = []
+    unread_checked = False
+    if query is not None:
+        driver, article_id = "FROM articles_fts AS f", "f.rowid"
+        where.append("articles_fts MATCH ?")
+        params.append(query.with_tags(_tag_names(conn, tags)))
+        keys: tuple[str, ...] = ("f.rowid",)
+        checked = sorted(tags, key=lambda t: t[2] if view.unread_only else t[1])
+    elif tags:
+        tags = sorted(tags, key=lambda t: t[2] if view.unread_only else t[1])
+        driver, article_id = "FROM article_tags AS t0", "t0.article_id"
+        where.append("t0.tag_id = ?")
+        params.append(tags[0][0])
+        if view.unread_only:
+            where.append("t0.read = 0")
+            unread_checked = True
+        keys = ("t0.sort_key", "t0.article_id")
+        checked = tags[1:]
+    else:
+        driver, article_id = "FROM articles AS a", "a.id"
+        keys = ("a.sort_key", "a.id")
+        checked = []
+    for tag in checked:
+        read = ""
+        if view.unread_only and not unread_checked:
+            read, unread_checked = " AND x.read = 0", True
+        where.append(
+            "EXISTS (SELECT 1 FROM article_tags AS x"
+            f" WHERE x.article_id = {article_id} AND x.tag_id = ?{read})"
+        )
+        params.append(tag[0])
+    needs_articles = view.starred_only or (view.unread_only and not unread_checked)
+    if view.unread_only and not unread_checked:
+        where.append("a.read = 0")
+    if view.starred_only:
+        where.append("a.starred = 1")
+    joined = (
+        driver if driver.endswith(" a") else f"{driver} JOIN articles AS a ON a.id = {article_id}"
+    )
+    bare = joined if needs_articles else driver
+    ranked = query is not None and view.relevance
+    return Plan(joined, where or ["1"], params, keys, ranked, bare)
+
+
+def _tag_names(conn: sqlite3.Connection, tags: list[tuple[int, int, int]]) -> list[str]:
+    names = []
+    for tag in tags:
+        row = conn.execute("SELECT name FROM tags WHERE id = ?", (tag[0],)).fetchone()
+        if row:
+            names.append(row[0])
+    return names
+
+
+# ---- pages ----------------------------------------------------------------------
+
+
+def page(
+    conn: sqlite3.Connection,
+    view: Filter,
+    *,
+    after: tuple[str, int] | None,
+    before: tuple[str, int] | None,
+    limit: int,
+) -> list[Headline]:
+    """Up to ``limit`` rows in view order, strictly after or before a row's key.
+
+    A relevance-ordered search has no keyset: there, ``after``/``before`` are
+    refused (use ``page_at``).
+    """
+    plan = plan_view(conn, view)
+    if plan.ranked and (after or before):
+        raise ValueError("a relevance-ordered view is read by offset (page_at)")
+    sql, params = plan.select(HEADLINE_COLUMNS), list(plan.params)
+    if after is not None:
+        sql += f" AND {plan.compare('<')}"
+        params += plan.key_params(after)
+    elif before is not None:
+        sql += f" AND {plan.compare('>')}"
+        params += plan.key_params(before)
+    order = plan.order(descending=before is None)
+    rows = conn.execute(f"{sql} {order} LIMIT ?", (*params, limit)).fetchall()
+    if before is not None:
+        rows.reverse()
+    return [headline_of(row) for row in rows]
+
+
+def page_at(conn: sqlite3.Connection, view: Filter, offset: int, limit: int) -> list[Headline]:
+    """Rows from position ``offset`` (for a jump into the middle, as a scrollbar drag does)."""
+    plan = plan_view(conn, view)
+    rows = conn.execute(
+        f"{plan.select(HEADLINE_COLUMNS)} {plan.order()} LIMIT ? OFFSET ?",
+        (*plan.params, limit, max(0, offset)),
+    ).fetchall()
+    return [headline_of(row) for row in rows]
+
+
+def last_page(conn: sqlite3.Connection, view: Filter, limit: int) -> list[Headline]:
+    """The last ``limit`` rows, still in view order (for ``G``)."""
+    plan = plan_view(conn, view)
+    rows = conn.execute(
+        f"{plan.select(HEADLINE_COLUMNS)} {plan.order(descending=False)} LIMIT ?",
+        (*plan.params, limit),
+    ).fetchall()
+    rows.reverse()
+    return [headline_of(row) for row in rows]
+
+
+# ---- positions and counts ---------------------------------------------------------
+
+
+def position(conn: sqlite3.Connection, view: Filter, key: tuple[str, int]) -> int:
+    """How many rows of ``view`` come before ``key`` (its index if it is in the view)."""
+    plan = plan_view(conn, view)
+    if plan.ranked:
+        raise ValueError("a relevance-ordered view has no keyset position")
+    sql = f"{plan.count()} AND {plan.compare('>')}"
+    return conn.execute(sql, (*plan.params, *plan.key_params(key))).fetchone()[0]
+
+
+def contains(conn: sqlite3.Connection, view: Filter, article_id: int) -> bool:
+    plan = plan_view(conn, view)
+    sql = f"{plan.select('1')} AND a.id = ? LIMIT 1"
+    return conn.execute(sql, (*plan.params, article_id)).fetchone() is not None
+
+
+def cheap_count(conn: sqlite3.Connection, view: Filter) -> int | None:
+    """``count(view)`` when a counter answers it (no scan of matches), else ``None``."""
+    if view.query:
+        return None
+    if not view.tags and not view.starred_only:
+        return counter(conn, "unread" if view.unread_only else "articles")
+    if not view.tags and not view.unread_only:
+        return counter(conn, "starred")
+    if len(view.tag_keys) == 1 and not view.starred_only:
+        tags = tag_ids(conn, view)
+        if tags is None:
+            return 0
+        return tags[0][2] if view.unread_only else tags[0][1]
+    return None
+
+
+def count(conn: sqlite3.Connection, view: Filter) -> int:
+    """Rows in a view, from the counters where one answers it, else an index scan."""
+    counted = cheap_count(conn, view)
+    if counted is not None:
+        return counted
+    if view.query:
+        query = parse_query(view.query)
+        if query.fts is None:
+            return 0
+        if not (view.tags or view.unread_only or view.starred_only):
+            return conn.execute(
+                "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (query.fts,)
+            ).fetchone()[0]
+    plan = plan_view(conn, view)
+    return conn.execute(plan.count(), plan.params).fetchone()[0]
+
+
+def counter(conn: sqlite3.Connection, name: str) -> int:
+    """One of the totals the triggers keep: ``articles``, ``unread`` or ``starred``."""
+    return conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()[0]
+
+
+# ---- the quotes of a view -------------------------------------------------------------
+
+
+def quotes(
+    conn: sqlite3.Connection,
+    view: Filter,
+    *,
+    speaker: str | None,
+    after: tuple[str, int, int] | None,
+    offset: int,
+    limit: int,
+) -> list[QuoteRow]:
+    """Quotes of the articles of ``view``, newest article first, in reading order within one.
+
+    ``after`` is the ``key`` of the last row of the previous page (keyset);
+    ``offset`` jumps into the middle. ``speaker`` keeps one person's quotes.
+    """
+    sql, params = _select_quotes(
+        conn,
+        view,
+        "q.article_id, q.seq, q.text, q.speaker, q.part, q.block, a.headline,"
+        " a.published, a.sort_key",
+        speaker,
+    )
+    if after is not None:
+        # A row value the date index can seek to, then the rest of that article's quotes.
+        sql += (
+            " AND (a.sort_key, a.id) <= (?, ?) AND NOT (a.sort_key = ? AND a.id = ? AND q.seq <= ?)"
+        )
+        params += [after[0], after[1], after[0], after[1], after[2]]
+    sql += " ORDER BY a.sort_key DESC, a.id DESC, q.seq ASC LIMIT ? OFFSET ?"
+    rows = conn.execute(sql, (*params, limit, max(0, offset))).fetchall()
+    return [QuoteRow(*row) for row in rows]
+
+
+def count_quotes(conn: sqlite3.Connection, view: Filter, *, speaker: str | None) -> int:
+    sql, params = _select_quotes(conn, view, "count(*)", speaker)
+    return conn.execute(sql, params).fetchone()[0]
+
+
+def _select_quotes(
+    conn: sqlite3.Connection, view: Filter, columns: str, speaker: str | None
+) -> tuple[str, list]:
+    """``SELECT columns`` over the quotes of the articles of ``view`` (of one ``speaker``)."""
+    plan = plan_view(conn, replace(view, relevance=False))
+    sql = (
+        f"SELECT {columns} {plan.source} JOIN quotes AS q ON q.article_id = a.id"
+        f" WHERE {' AND '.join(plan.where)}"
+    )
+    params = list(plan.params)
+    if speaker is not None:
+        sql += " AND q.speaker = ?"
+        params.append(speaker)
+    return sql, params
