@@ -1,12 +1,11 @@
 """The quotes screen: every quote of the current view, who said it and where, newest first.
 
-A full screen over the reader (``Q``). Its list is virtual like the headline list: one
-count sizes it, keyset pages of quotes fill it, ``render_line`` draws two lines per quote
-from an LRU cache of strips, and a jump far into the list (a scrollbar drag) is read by
-``OFFSET`` in a thread worker while placeholder rows show. ``enter`` closes the screen
-and posts ``QuoteOpened(article_id, seq)`` to the app, which shows that quote in its
-article. Speakers, quotes, headlines and tag names come from articles: they only ever
-reach the screen as plain strings in ``Segment``/``Content``, never parsed as markup.
+A full screen over the reader (``Q``). Its list is a virtual list (``widgets.virtual_list``)
+like the headline list, two lines per quote; its count comes from a worker, so the first
+page shows at once. ``enter`` closes the screen and posts ``QuoteOpened(article_id, seq)``
+to the app, which shows that quote in its article. Speakers, quotes, headlines and tag
+names come from articles: they only ever reach the screen as plain strings in
+``Segment``/``Content``, never parsed as markup.
 """
 
 from __future__ import annotations
@@ -16,32 +15,27 @@ from dataclasses import dataclass, replace
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
-from rich.style import Style
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from reader.filters import Filter
 from reader.store import QuoteRow, Store, TagCount
-from widgets.cursor_keys import CursorKeys, cursor_bindings
-from widgets.headline_list import PAGE, PagedRows, short_date
+from widgets.headline_list import short_date
 from widgets.key_bar import KeyBar
-from widgets.messages import PageLoaded, QuoteOpened
+from widgets.messages import QuoteOpened
 from widgets.picker import MatchList, PickerInput, PickerScreen, picker_bindings
+from widgets.virtual_list import PAGE, VirtualList, cursor_bindings
 
 __all__ = ["QuoteList", "QuoteOpened", "QuotesScreen", "SpeakerList", "SpeakerPicker"]
 
-LINES = 2  # screen lines per quote: who, where and when; then what was said
-MAX_ROWS = 6 * PAGE  # quotes kept around the viewport; the rest is fetched again on demand
 DATE_WIDTH = 9  # "22 May 25"
 
 
@@ -54,9 +48,11 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
-class QuoteList(PagedRows, CursorKeys, ScrollView, can_focus=True):
+class QuoteList(VirtualList[QuoteRow]):
     """Quotes of one view (and maybe one speaker), two lines each, with a cursor."""
 
+    LINES = 2  # who, where and when; then what was said
+    PREFIX = "quote-list"
     COMPONENT_CLASSES = {
         "quote-list--speaker",
         "quote-list--unattributed",
@@ -76,7 +72,7 @@ class QuoteList(PagedRows, CursorKeys, ScrollView, can_focus=True):
             color: $text-accent;
             text-style: bold;
         }
-        & > .quote-list--unattributed {
+        & > .quote-list--unattributed, & > .quote-list--headline {
             color: $text-muted;
             text-style: italic;
         }
@@ -85,10 +81,6 @@ class QuoteList(PagedRows, CursorKeys, ScrollView, can_focus=True):
         }
         & > .quote-list--quote {
             color: $foreground;
-        }
-        & > .quote-list--headline {
-            color: $text-muted;
-            text-style: italic;
         }
         & > .quote-list--placeholder {
             color: $text-disabled;
@@ -108,24 +100,11 @@ class QuoteList(PagedRows, CursorKeys, ScrollView, can_focus=True):
         Binding("enter", "open", "Open article", id="quotes.open"),
     ]
 
-    def __init__(
-        self, store: Store, thread_store: Callable[[], Store], *, id: str | None = None
-    ) -> None:
-        super().__init__(id=id)
-        self.store = store
-        self.thread_store = thread_store
-        self.view = Filter()
-        self.speaker: str | None = None
-        self.total = 0
-        self.cursor = 0
-        self.awaiting_rows = True  # nothing shown yet: say so rather than "no quotes"
-        self._wants_end = False  # G before the list was counted
-        self._rows: dict[int, QuoteRow] = {}
-        self._generation = 0
-        self._pending: set[int] = set()
-        self._strips: LRUCache[tuple, tuple[Strip, Strip]] = LRUCache(512)
+    speaker: str | None = None
+    awaiting_rows = True  # nothing shown yet: say so rather than "no quotes"
+    _wants_end = False  # G before the list was counted
 
-    # ---- data ----------------------------------------------------------------------
+    # ---- data ----------------------------------------------------------------------------
 
     def show(
         self,
@@ -138,113 +117,68 @@ class QuoteList(PagedRows, CursorKeys, ScrollView, can_focus=True):
     ) -> None:
         """Replace the list: ``rows`` are its first quotes, ``total`` its length (a guess
         from the first page when not ``counted``: ``set_total`` brings the count)."""
-        self._generation += 1
-        self._pending.clear()
         self.awaiting_rows = False
         self.view = view
         self.speaker = speaker
-        self._rows = {}
-        self._store_rows(0, rows)
-        self.cursor = 0
+        self._replace_rows(0, rows, total)
+        self.set_reactive(QuoteList.cursor, 0)  # the whole list is repainted below
         self.set_total(total, counted=counted)
         self.scroll_to(y=0, animate=False, immediate=True)
 
     def set_total(self, total: int, *, counted: bool = True) -> None:
         """The list's length once counted (the first page alone may have been a guess)."""
         self.total = total
-        self.cursor = min(self.cursor, max(total - 1, 0))
+        self.set_reactive(QuoteList.cursor, min(self.cursor, max(total - 1, 0)))
         self._strips.clear()
-        self.virtual_size = Size(0, total * LINES)
+        self.virtual_size = Size(0, total * self.LINES)
         self.refresh()
         if self._wants_end:  # G pressed before the count came: to the real end
             self.action_last()
             self._wants_end = not counted
 
+    def move_to(self, index: int) -> None:
+        self._wants_end = False
+        super().move_to(index)
+
     def action_last(self) -> None:
         self.move_to(self.total - 1)
         self._wants_end = True
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "open":
-            return self.total > 0  # no quotes: nothing to open, not shown
-        return True
+    def on_resize(self, event: events.Resize) -> None:
+        # Run as well as VirtualList.on_resize (Textual calls each class's handler): a
+        # quote list that shrinks keeps its cursor on screen.
+        self._scroll_cursor_into_view(self.cursor)
 
-    @property
-    def current(self) -> QuoteRow | None:
-        """The quote under the cursor, if it is loaded."""
-        return self._rows.get(self.cursor) if self.total else None
+    # ---- the hooks -----------------------------------------------------------------------
 
-    def _store_rows(self, start: int, rows: list[QuoteRow]) -> None:
-        for offset, row in enumerate(rows):
-            self._rows[start + offset] = row
-        if len(self._rows) > MAX_ROWS:
-            middle = int(self.scroll_y) // LINES + self.size.height // (2 * LINES)
-            keep = MAX_ROWS // 2
-            for index in [i for i in self._rows if abs(i - middle) > keep and i != self.cursor]:
-                del self._rows[index]
+    def row_id(self, row: QuoteRow) -> tuple[int, int]:
+        return (row.article_id, row.seq)
 
-    def _row(self, index: int) -> QuoteRow | None:
-        """The quote at ``index``: held, read by keyset after its neighbour, or asked for."""
-        row = self._rows.get(index)
-        if row is not None or not 0 <= index < self.total:
-            return row
-        if index - 1 in self._rows:
-            after = self._rows[index - 1].key
-            fetched = self.store.quotes(self.view, speaker=self.speaker, after=after, limit=PAGE)
-            self._store_rows(index, fetched)
-        elif index < PAGE:
-            self._store_rows(0, self.store.quotes(self.view, speaker=self.speaker, limit=PAGE))
-        if index in self._rows:
-            return self._rows[index]
-        # Far from anything held (or above it: the store has no backward keyset for
-        # quotes): read by offset in a worker, and draw placeholders meanwhile. Pages are
-        # aligned, so the missing rows of one screen ask for one or two pages, not one each.
-        start = index - index % PAGE
-        if start not in self._pending:
-            self._pending.add(start)
-            self._fetch_at(self._generation, self.view, self.speaker, start)
-        return None
+    def empty_text(self) -> str:
+        if self.awaiting_rows:
+            return "Loading quotes…"
+        who = f" by {self.speaker}" if self.speaker else ""
+        return f"No quotes{who} in this view."
 
-    @work(thread=True, group="quote-pages")
-    def _fetch_at(self, generation: int, view: Filter, speaker: str | None, start: int) -> None:
-        rows = self.thread_store().quotes(view, speaker=speaker, offset=start, limit=PAGE)
-        self.post_message(PageLoaded(generation, start, rows))
+    def read_first(self) -> list[QuoteRow]:
+        return self.store.quotes(self.view, speaker=self.speaker, limit=PAGE)
 
-    def on_page_loaded(self, message: PageLoaded) -> None:
-        self._take_page(message)
+    def read_after(self, row: QuoteRow) -> list[QuoteRow]:
+        return self.store.quotes(self.view, speaker=self.speaker, after=row.key, limit=PAGE)
 
-    # ---- drawing ---------------------------------------------------------------------
+    # No read_before or read_last: the store has no backward keyset for quotes, so rows
+    # above the ones held are read by offset in a worker.
 
-    def render_line(self, y: int) -> Strip:
-        line = int(self.scroll_y) + y
-        width = self.scrollable_content_region.width
-        if self.total == 0:
-            if y == 0:
-                who = f" by {self.speaker}" if self.speaker else ""
-                text = (
-                    " Loading quotes…" if self.awaiting_rows else f" No quotes{who} in this view."
-                )
-                style = self.get_component_rich_style("quote-list--placeholder")
-                return self._strip([Segment(text, style)], width)
-            return Strip.blank(width, self.rich_style)
-        index, part = divmod(line, LINES)
-        if index >= self.total:
-            return Strip.blank(width, self.rich_style)
-        row = self._row(index)
-        selected = index == self.cursor
-        key = (index, row, selected, width, self.has_focus)
-        strips = self._strips.get(key)
-        if strips is None:
-            strips = self._render_quote(row, selected, width)
-            self._strips[key] = strips
-        return strips[part]
+    def read_at(self, start: int) -> Callable[[Store], list[QuoteRow]]:
+        view, speaker = self.view, self.speaker
+        return lambda store: store.quotes(view, speaker=speaker, offset=start, limit=PAGE)
 
-    def _strip(self, segments: list[Segment], width: int, pad: Style | None = None) -> Strip:
-        return Strip(segments).adjust_cell_length(width, pad or self.rich_style)
+    def opened(self, row: QuoteRow) -> QuoteOpened:
+        return QuoteOpened(row.article_id, row.seq)
 
-    def _render_quote(
-        self, row: QuoteRow | None, selected: bool, width: int
-    ) -> tuple[Strip, Strip]:
+    # ---- drawing -------------------------------------------------------------------------
+
+    def render_row(self, row: QuoteRow | None, selected: bool, width: int) -> tuple[Strip, Strip]:
         # Plain segments with Rich styles, as in the headline list: cheap to draw, and a
         # Segment's text is never read as markup.
         style = self.get_component_rich_style
@@ -255,12 +189,8 @@ class QuoteList(PagedRows, CursorKeys, ScrollView, can_focus=True):
 
         base = self.rich_style + cursor if cursor else self.rich_style
         if row is None:
-            dots = " " + "·" * max(0, min(width - 2, 24))
-            placeholder = styled("quote-list--placeholder")
-            return (
-                self._strip([Segment(dots, placeholder)], width, base),
-                self._strip([], width, base),
-            )
+            dots = self._strip([self._dots(width, cursor)], width, base)
+            return dots, self._strip([], width, base)
         date = short_date(row.published)
         room = max(1, width - 3 - DATE_WIDTH)  # a space before the speaker, two around the date
         if row.speaker:
@@ -287,69 +217,6 @@ class QuoteList(PagedRows, CursorKeys, ScrollView, can_focus=True):
             Segment(" ", base),
         ]
         return self._strip(first, width), self._strip(second, width)
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._strips.clear()
-        self._scroll_cursor_into_view()
-
-    def on_focus(self) -> None:
-        self._strips.clear()
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self._strips.clear()
-        self.refresh()
-
-    # ---- cursor ----------------------------------------------------------------------
-
-    def move_to(self, index: int) -> None:
-        """Put the cursor on quote ``index`` (clamped), repainting only the two quotes."""
-        self._wants_end = False
-        if not self.total:
-            return
-        index = min(max(index, 0), self.total - 1)
-        old, self.cursor = self.cursor, index
-        self.refresh_lines(old * LINES, LINES)
-        self.refresh_lines(index * LINES, LINES)
-        self._scroll_cursor_into_view()
-
-    def _scroll_cursor_into_view(self) -> None:
-        height = max(LINES, self.scrollable_content_region.height)
-        top = int(self.scroll_y)
-        first = self.cursor * LINES
-        if first < top:
-            self.scroll_to(y=first, animate=False, immediate=True)
-        elif first + LINES > top + height:
-            self.scroll_to(y=first + LINES - height, animate=False, immediate=True)
-
-    @property
-    def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height // LINES - 1)
-
-    @property
-    def page_size(self) -> int:
-        return self._page
-
-    def action_open(self) -> None:
-        row = self.current
-        if row is not None:
-            self.post_message(QuoteOpened(row.article_id, row.seq))
-
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        index = (int(self.scroll_y) + offset.y) // LINES
-        if not 0 <= index < self.total:
-            return
-        if index == self.cursor:
-            self.action_open()
-        else:
-            self.move_to(index)
 
 
 class QuotesScreen(Screen[None]):
@@ -575,10 +442,3 @@ class SpeakerPicker(PickerScreen[str | None]):
 def _rows(speakers: Sequence[tuple[str, int]]) -> list[TagCount]:
     # A speaker's quote count rides in ``articles``, which the matcher ranks by.
     return [TagCount(n, name, count, 0) for n, (name, count) in enumerate(speakers)]
-
-    @property
-    def speaker_list(self) -> SpeakerList:
-        return self.query_one(SpeakerList)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
