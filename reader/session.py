@@ -43,16 +43,36 @@ class Window:
     total_articles: int = 0  # in the whole archive (0: the welcome screen)
 
 
-def window(store: Store, view: Filter, keep_id: int | None = None, fallback: int = 0) -> Window:
+def window(
+    store: Store,
+    view: Filter,
+    keep_id: int | None = None,
+    fallback: int = 0,
+    pending: dict[int, bool] | None = None,
+) -> Window:
     """Count ``view`` and read a window of rows around ``keep_id`` (else position ``fallback``).
 
-    A read that can scan (a count of a multi-tag search): run it in a worker.
+    ``pending``: read marks shown and not yet saved (``Session.pending_reads``), counted as
+    if they were. A read that can scan (a count of a multi-tag search): run it in a worker.
     """
+    with store.snapshot():  # the counts and the marks compared with them from one state
+        return _window(store, view, keep_id, fallback, pending)
+
+
+def _window(
+    store: Store,
+    view: Filter,
+    keep_id: int | None,
+    fallback: int,
+    pending: dict[int, bool] | None,
+) -> Window:
     total = store.count(view)
     if view.unread_only:
         unread: int | None = total
     else:
         unread = store.cheap_count(replace(view, unread_only=True))  # None: it would scan
+    if unread is not None and pending:
+        unread += _unsaved_unread(store, view, pending)
     total_articles = store.count(Filter()) if view != Filter() else total
     if total == 0:
         return Window(view, 0, 0, [], 0, unread, total_articles)
@@ -72,9 +92,22 @@ def window(store: Store, view: Filter, keep_id: int | None = None, fallback: int
     return Window(view, total, start, rows, index, unread, total_articles)
 
 
-def count_unread(store: Store, view: Filter) -> int:
-    """The unread articles of ``view`` (a read that can scan: in a worker)."""
-    return store.count(replace(view, unread_only=True))
+def count_unread(store: Store, view: Filter, pending: dict[int, bool] | None = None) -> int:
+    """The unread articles of ``view`` (a read that can scan: in a worker), with the read
+    marks ``pending`` counted as if saved."""
+    with store.snapshot():
+        unread = store.count(replace(view, unread_only=True))
+        return unread + _unsaved_unread(store, view, pending) if pending else unread
+
+
+def _unsaved_unread(store: Store, view: Filter, pending: dict[int, bool]) -> int:
+    """How the unread count of ``view`` changes once ``pending`` read marks are saved."""
+    change = 0
+    for article_id, read in pending.items():
+        row = store.headline(article_id)
+        if row is not None and row.read != read and store.contains(view, article_id):
+            change += -1 if read else 1
+    return change
 
 
 def find_unread(store: Store, view: Filter, key: tuple[str, int], forward: bool) -> Headline | None:
@@ -102,10 +135,12 @@ class Outcome:
 
     show: Marks = field(default_factory=dict)  # marks to show now (a failed one taken back)
     reload: bool = False  # read the view and its counts again
+    recount: bool = False  # count the view's unread articles again
     notice: str | None = None
     title: str | None = None
     severity: Literal["information", "warning", "error"] = "information"
     sticky: bool = False  # stays until dismissed
+    undoable: bool = False  # the notice is about what ctrl+z undoes (it goes with the undo)
     fatal: str | None = None  # the database is gone: stop with this line
 
 
@@ -161,7 +196,11 @@ class Session:
         return view
 
     def accept(
-        self, loaded: Window, asked_at: int | None, current_id: int | None
+        self,
+        loaded: Window,
+        asked_at: int | None,
+        current_id: int | None,
+        marks_made: int | None = None,
     ) -> Window | int | None:
         """A window read in a worker: the one to show, ``None`` when a newer view was
         asked for, or an article id to read the view again around.
@@ -169,9 +208,15 @@ class Session:
         The refresh rule: a window of the view on screen (r, another process's commit,
         after A) read while keys moved the cursor (from ``asked_at`` to ``current_id``)
         keeps the cursor on the article the keys moved to, not the one it was asked to keep.
+
+        ``marks_made``: the session's ``marks_made`` when the window was asked for; a mark
+        made since may be missing from its unread count, which is then counted again
+        (``unread`` None).
         """
         if loaded.view != self.wanted:
             return None
+        if marks_made is not None and marks_made != self.marks_made and loaded.unread is not None:
+            loaded = replace(loaded, unread=None)
         if loaded.view == self.view and current_id is not None and current_id != asked_at:
             index = next((i for i, row in enumerate(loaded.rows) if row.id == current_id), None)
             if index is None:
@@ -184,6 +229,10 @@ class Session:
         self.view = self.wanted = shown.view
         self.unread = shown.unread
         self.total_articles = shown.total_articles
+
+    def pending_reads(self) -> dict[int, bool]:
+        """The read marks shown and not yet saved, for ``window`` and ``count_unread``."""
+        return {i: marks["read"] for i, marks in self.overlay.items() if "read" in marks}
 
     def unread_counted(self, view: Filter, unread: int, marks_made: int) -> bool:
         """A count from ``count_unread`` begun when ``marks_made`` marks had been made:
@@ -248,7 +297,7 @@ class Session:
         """An article's row as shown (one index lookup)."""
         return self.with_marks(self.store.headline(article_id))
 
-    def toggle_read(self, row: Headline, *, counted: bool = True) -> Marks:
+    def toggle_read(self, row: Headline, *, counted: bool | None = True) -> Marks:
         """``m``: read and unread in turn; undoable."""
         return self.mark(row, "read", not row.read, undoable=True, counted=counted)
 
@@ -263,28 +312,33 @@ class Session:
         value: bool,
         *,
         undoable: bool = False,
-        counted: bool = True,
+        counted: bool | None = True,
     ) -> Marks:
         """Queue one mark (``row`` as shown); the marks to show now (none: nothing changes).
 
-        ``counted``: the row is in the view, so its unread count follows the mark.
-        Raises ``ReadOnly`` when marks cannot be saved.
+        ``counted``: the row is in the view (``True``), so its unread count follows the
+        mark at once; not (``False``); or not known (``None``: an article opened from
+        the quotes view, or past the rows the list holds), so the view is counted again
+        once the mark is saved. Raises ``ReadOnly`` when marks cannot be saved.
         """
         self._refuse_read_only()
         if getattr(row, column) == value:
             return {}
+        undo = None
         if undoable and column == "read":
-            self._push_undo({row.id: row.read})
+            undo = {row.id: row.read}
+            self._push_undo(undo)
         if column == "read" and counted and self.unread is not None:
             self.unread = max(0, self.unread + (-1 if value else 1))
         changes = {row.id: {column: value}}
         self._lay_over(changes)
         kind = "read" if column == "read" else "star"
+        recount = column == "read" and counted is None
         self.writer.submit(
             Write(
                 partial(_write_mark, row.id, column, value),
                 what=f"the {kind} mark of “{row.headline}”",
-                key=("mark", row.id, column, value),
+                key=("mark", row.id, column, value, undo, recount),
             )
         )
         return changes
@@ -302,15 +356,22 @@ class Session:
             )
         )
 
-    def undo(self) -> Marks | None:
+    def undo(self, counted: Callable[[int], bool] = lambda article_id: True) -> Marks | None:
         """``ctrl+z``: put back the read states before the last ``m`` or ``A``; the marks to
-        show now (a large undo shows once saved), ``None`` when there is nothing to undo."""
+        show now (a large undo shows once saved), ``None`` when there is nothing to undo.
+
+        ``counted(article_id)``: the article is in the view, so its unread count follows.
+        """
         if not self.can_undo:
             return None
         states = self._undo.pop()
         changes: Marks = {}
         if len(states) <= PAGE:
             changes = {article_id: {"read": read} for article_id, read in states.items()}
+            for article_id, read in states.items():
+                shown = self.headline(article_id)  # one index lookup each, at most PAGE
+                if shown and shown.read != read and counted(article_id) and self.unread is not None:
+                    self.unread = max(0, self.unread + (-1 if read else 1))
             self._lay_over(changes)
         self.writer.submit(
             Write(
@@ -325,11 +386,11 @@ class Session:
         """The writer committed ``write``."""
         kind, *what = write.key
         if kind == "mark":
-            article_id, column, value = what
+            article_id, column, value, _undo, recount = what
             self._settle({article_id: {column: value}})
             self.saved_marks.append((article_id, column, value))
             self.marks_made += 1  # an unread count begun before this must count again
-            return Outcome()
+            return Outcome(recount=recount)
         if kind == "all":
             view, changed = what[0], result
             self.marking_all = False
@@ -344,6 +405,7 @@ class Session:
                 notice=f"Marked {count:,} article{'s' if count != 1 else ''} read."
                 " ctrl+z undoes it.",
                 title=view.describe(),
+                undoable=True,
             )
         states = what[0]  # "restore"
         if len(states) <= PAGE:
@@ -360,8 +422,10 @@ class Session:
         kind, *what = write.key
         show: Marks = {}
         if kind == "mark":
-            article_id, column, value = what
+            article_id, column, value, undo, _recount = what
             self._settle({article_id: {column: value}})
+            # Its undo would undo nothing now: ctrl+z goes to the one before.
+            self._undo = [states for states in self._undo if states is not undo]
             if (article_id, column) not in self._unsaved:
                 # Show what the database holds: the mark is not there.
                 stored = self.headline(article_id)

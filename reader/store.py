@@ -162,6 +162,20 @@ class Store:
         else:
             self.conn.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one committed state (a read transaction), whatever commits
+        meanwhile; inside another transaction, that one."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if not self.closed and self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, trying again every 2 ms while another process writes.
 

@@ -273,3 +273,89 @@ async def test_the_apps_own_marks_do_not_reload_the_view_but_another_process_doe
         done = subprocess.run([READER, "--db", str(demo_db), "mark-read", "1"])
         assert done.returncode == 0
         await wait_for(pilot, lambda: reloads)
+
+
+async def test_q_right_after_a_mark_waits_for_it_to_be_saved(demo_db, lock_holder):  # noqa: F811
+    # Before the writer has even said that it waits: q must not drop the mark.
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        first = app.headlines.current.id
+        holder = lock_holder(demo_db)
+        await pilot.press("m", "q")
+        await pilot.pause(0.5)
+        assert app.is_running and app.pending_marks == 1
+        holder.release()
+        await wait_for(pilot, lambda: not app.is_running)
+    assert read_state(demo_db)[first] == 1 and app.dropped_marks == 0
+
+
+async def test_q_twice_gives_up_the_waiting_marks_and_says_how_many(demo_db, lock_holder):  # noqa: F811
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        lock_holder(demo_db)
+        await pilot.press("m", "j", "m")
+        await wait_for(pilot, lambda: "waiting" in title_of(app))
+        await pilot.press("q", "q")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert app.dropped_marks == 2
+
+
+async def test_a_reload_while_a_mark_waits_counts_the_mark(demo_db, lock_holder):  # noqa: F811
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        total = app.headlines.total
+        holder = lock_holder(demo_db)
+        await pilot.press("m")
+        assert f"{total - 1} unread" in title_of(app)
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert f"{total - 1} unread" in title_of(app)  # not the database's count, without it
+        holder.release()
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert f"{total - 1} unread" in title_of(app)
+
+
+async def test_undo_keeps_a_not_saved_notice_and_withdraws_its_own(demo_db):
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        target = app.headlines.current.id
+        conn = sqlite3.connect(demo_db, isolation_level=None)
+        conn.execute(
+            f"CREATE TRIGGER refuse BEFORE UPDATE OF starred ON articles WHEN NEW.id = {target}"
+            " BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END"
+        )
+        conn.close()
+        await pilot.press("s", "A")
+        await settle(app, pilot)
+        titles = [n.title for n in app._notifications]
+        assert any(t.startswith("Not saved") for t in titles)
+        assert any("ctrl+z undoes it" in n.message for n in app._notifications)
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        assert not any("ctrl+z undoes it" in n.message for n in app._notifications)
+        assert any(n.title.startswith("Not saved") for n in app._notifications)
+
+
+async def test_a_stop_for_a_moved_database_does_not_wait_for_another_processs_lock(
+    demo_db,
+    tmp_path,
+    lock_holder,  # noqa: F811
+    monkeypatch,
+):
+    monkeypatch.setattr(widgets.app, "WATCH_SECONDS", 0.1)
+    app = make_app(demo_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        lock_holder(demo_db)
+        os.rename(demo_db, tmp_path / "moved.db")
+        started = time.monotonic()
+        await wait_for(pilot, lambda: not app.is_running)
+        assert time.monotonic() - started < 2  # the busy timeout is 5 s
+    assert app.return_code == 1

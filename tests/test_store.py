@@ -326,3 +326,15 @@ def test_a_lock_held_past_the_timeout_is_an_error_and_changes_nothing(db_path, m
         other.close()
     with Store(db_path) as store:
         assert store.count(Filter(unread_only=True)) == 1
+
+
+def test_a_snapshot_sees_one_moment_whatever_commits_meanwhile(demo_db):
+    from reader.filters import Filter
+
+    with Store(demo_db) as store, Store(demo_db) as other:
+        with store.snapshot():
+            before = store.count(Filter(unread_only=True))
+            other.mark_all_read()
+            assert store.count(Filter(unread_only=True)) == before
+            assert [row.read for row in store.page(Filter(), limit=3)] == [False] * 3
+        assert store.count(Filter(unread_only=True)) == 0

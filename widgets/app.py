@@ -27,6 +27,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
@@ -116,9 +117,10 @@ class ReaderApp(App[None]):
         Binding("enter", "search_done", "To the list", id="app.search-done", priority=True),
     ]
 
-    def __init__(self, db_path: str | Path, *, watch: bool = True) -> None:
+    def __init__(self, db_path: str | Path, *, watch: bool = True, debug: bool = False) -> None:
         super().__init__()
         self.db_path = Path(db_path)
+        self.tracebacks = debug  # failures show Textual's traceback instead of one line
         self.store = Store(self.db_path, readonly=None)  # read-only when it cannot be written
         self._local = threading.local()
         self.session = Session(
@@ -136,8 +138,12 @@ class ReaderApp(App[None]):
         self.clock = time.monotonic  # replaceable by tests
         self._picker = None  # the open tag picker, waiting for its tags
         self._last_notice: tuple[str, float] = ("", 0.0)
+        self._undo_notice: Notification | None = None  # "... ctrl+z undoes it."
         self._watch = watch
-        self._quit_asked = False  # q pressed while marks waited: quit once they are saved
+        self._quit_asked = False  # q pressed while marks were queued: quit once saved
+        self._dropping = False  # q twice, or a fatal stop: marks still queued are given up
+        #: Marks given up at exit (q twice while another process held the database).
+        self.dropped_marks = 0
         #: The one line to print when the app had to stop (the file replaced under it).
         self.fatal_message: str | None = None
 
@@ -183,7 +189,7 @@ class ReaderApp(App[None]):
         line and ``reader`` exits 1; no mark is written after this."""
         if self.fatal_message is None:
             self.fatal_message = message
-            self._quit_asked = True  # marks still waiting for the lock are not waited for
+            self._dropping = True  # marks still waiting for the lock are not waited for
             self._save_into_the_file_opened()
             self.exit(return_code=1)  # widgets.main prints the message
 
@@ -196,11 +202,20 @@ class ReaderApp(App[None]):
         read this database's pages into that one. A checkpoint writes only into the file
         opened (through its open descriptor, wherever it is now).
         """
+        conn = self.store.conn
         with suppress(sqlite3.Error):
-            self.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # Not waiting for another process's lock (the screen would freeze): what can be
+            # copied without it, then as much as a passive checkpoint can.
+            conn.execute("PRAGMA busy_timeout = 0")
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if busy:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _handle_exception(self, error: Exception) -> None:
         # The one error path of the workers (and of the UI thread's own reads).
+        if self.tracebacks:
+            super()._handle_exception(error)  # the traceback, printed on exit
+            return
         cause = error.error if isinstance(error, WorkerFailed) else error
         if is_busy(cause):
             # Another process held the database past the busy timeout: nothing is lost,
@@ -217,7 +232,11 @@ class ReaderApp(App[None]):
             hint = "" if isinstance(cause, DatabaseGone) else " (reader doctor checks the file)"
             self.fatal(" ".join(str(cause).split()) + hint)
             return
-        super()._handle_exception(error)
+        # A bug: one line, as the command line says it, and exit 1.
+        self.fatal(
+            f"unexpected error: {type(cause).__name__}: {' '.join(str(cause).split())}"
+            " (reader --debug shows the traceback)"
+        )
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -254,8 +273,11 @@ class ReaderApp(App[None]):
 
     def on_unmount(self) -> None:
         # Marks still queued are written before the app lets go (in milliseconds, unless
-        # another process holds the lock and q was pressed twice: then they are dropped).
-        self.session.close(timeout=0.5 if self._quit_asked else 10.0)
+        # another process holds the lock and q was pressed twice: then they are given up,
+        # and widgets.main says how many).
+        left = self.session.pending
+        if not self.session.close(timeout=0.5 if self._dropping else 10.0):
+            self.dropped_marks = left
         self.store.close()
         # Workers' connections are not closed from here: a worker may still be inside
         # SQLite on its own thread, and closing a connection under it crashed the process
@@ -302,23 +324,39 @@ class ReaderApp(App[None]):
 
     def load_view(self, view: Filter, *, keep_id: int | None = None) -> None:
         """Show ``view``, keeping the cursor on ``keep_id`` when it is still in it."""
-        self.session.ask(view)
+        session = self.session
+        session.ask(view)
         row = self.headlines.current
-        self._load_view_worker(view, keep_id, self.headlines.cursor, row.id if row else None)
+        self._load_view_worker(
+            view,
+            keep_id,
+            self.headlines.cursor,
+            row.id if row else None,
+            session.pending_reads(),
+            session.marks_made,
+        )
 
     @work(thread=True, exclusive=True, group="view")
     def _load_view_worker(
-        self, view: Filter, keep_id: int | None, fallback: int, asked_at: int | None
+        self,
+        view: Filter,
+        keep_id: int | None,
+        fallback: int,
+        asked_at: int | None,
+        pending: dict[int, bool],
+        marks_made: int,
     ) -> None:
-        loaded = reading.window(self.thread_store(), view, keep_id, fallback)
+        loaded = reading.window(self.thread_store(), view, keep_id, fallback, pending)
         if not get_current_worker().is_cancelled:
-            self.post_message(ViewLoaded(loaded, asked_at))
+            self.post_message(ViewLoaded(loaded, asked_at, marks_made))
 
     def on_view_loaded(self, message: ViewLoaded) -> None:
         # A worker that finishes as the app closes finds no screen to fill.
         with suppress(NoMatches):
             row = self.headlines.current if self.headlines.total else None
-            accepted = self.session.accept(message.window, message.asked_at, row and row.id)
+            accepted = self.session.accept(
+                message.window, message.asked_at, row and row.id, message.marks_made
+            )
             if isinstance(accepted, Window):
                 self._show_view(accepted)
             elif accepted is not None:  # keys moved the cursor off the window read
@@ -333,18 +371,22 @@ class ReaderApp(App[None]):
         self.headlines.show(shown)
         self._update_header()
         if shown.unread is None:
-            self._unread_worker(shown.view, self.session.marks_made)
+            self._count_unread(shown.view)
+
+    def _count_unread(self, view: Filter) -> None:
+        session = self.session
+        self._unread_worker(view, session.pending_reads(), session.marks_made)
 
     @work(thread=True, exclusive=True, group="unread")
-    def _unread_worker(self, view: Filter, marks_made: int) -> None:
-        unread = reading.count_unread(self.thread_store(), view)
+    def _unread_worker(self, view: Filter, pending: dict[int, bool], marks_made: int) -> None:
+        unread = reading.count_unread(self.thread_store(), view, pending)
         if not get_current_worker().is_cancelled:
             self.post_message(UnreadCounted(view, unread, marks_made))
 
     def on_unread_counted(self, message: UnreadCounted) -> None:
         if not self.session.unread_counted(message.view, message.unread, message.marks_made):
             # A mark was made while this was counted: it may or may not be in the count.
-            self._unread_worker(self.session.view, self.session.marks_made)
+            self._count_unread(self.session.view)
             return
         with suppress(NoMatches):  # the app may be closing
             self._update_header()
@@ -485,18 +527,21 @@ class ReaderApp(App[None]):
         if self.current_id in marks:
             self.article_view.set_marks(**marks[self.current_id])
 
+    def _counted(self, article_id: int) -> bool | None:
+        """Is the article in the view (its unread count follows a mark)? ``None``: the list
+        does not hold its row, so nobody knows without a query."""
+        return True if self.headlines.index_of(article_id) is not None else None
+
     def _open(self, article_id: int) -> None:
         """Opening an article marks it read."""
         row = self.session.headline(article_id)
         if row is not None:
-            counted = self.headlines.index_of(article_id) is not None
-            self._marking(self.session.mark, row, "read", True, counted=counted)
+            self._marking(self.session.mark, row, "read", True, counted=self._counted(article_id))
 
     def action_toggle_read(self) -> None:
         row = self._current()
         if row is not None:
-            counted = self.headlines.index_of(row.id) is not None
-            self._marking(self.session.toggle_read, row, counted=counted)
+            self._marking(self.session.toggle_read, row, counted=self._counted(row.id))
 
     def action_toggle_star(self) -> None:
         row = self._current()
@@ -510,8 +555,12 @@ class ReaderApp(App[None]):
 
     def action_undo(self) -> None:
         if self.session.can_undo:
-            self.clear_notifications()  # "Marked N read. ctrl+z undoes it." no longer holds
-            self._marking(self.session.undo)
+            # "Marked N read. ctrl+z undoes it." no longer holds; a "Not saved" notice does.
+            # (Textual has no public way to withdraw one notification.)
+            if self._undo_notice is not None and self._undo_notice in self._notifications:
+                self._unnotify(self._undo_notice)
+            self._undo_notice = None
+            self._marking(self.session.undo, lambda i: self.headlines.index_of(i) is not None)
 
     def on_mark_saved(self, message: MarkSaved) -> None:
         self._after_write(self.session.saved(message.write, message.result))
@@ -528,38 +577,50 @@ class ReaderApp(App[None]):
         if outcome.reload:
             # The view and its counts, and the article pane's marks, read again.
             self.action_refresh()
+        elif outcome.recount:
+            self._count_unread(self.session.view)
         if outcome.notice:
-            self.notify(
+            notice = Notification(
                 outcome.notice,
-                title=outcome.title or "",
-                severity=outcome.severity,
+                outcome.title or "",
+                outcome.severity,
+                STICKY_SECONDS if outcome.sticky else 8 if outcome.title else 3,
                 markup=False,
-                timeout=STICKY_SECONDS if outcome.sticky else 8 if outcome.title else 3,
             )
+            if outcome.undoable:
+                self._undo_notice = notice
+            self.post_message(Notify(notice))
         if self._quit_asked and not self.session.pending:
-            self.exit()
+            self.exit()  # q was pressed while marks were queued: they are saved now
             return
         self._update_header()
 
     def on_save_waiting(self, message: SaveWaiting) -> None:
         self.session.save_waiting = message.waiting
+        if message.waiting and self._quit_asked:
+            self._say_quit_waits()
         self._update_header()
 
     async def action_quit(self) -> None:
-        """Quit; while marks wait for another process's lock, say so first (q again
-        quits without them), and quit by itself once they are saved."""
-        pending = self.session.pending
-        if pending and self.session.save_waiting and not self._quit_asked:
-            self._quit_asked = True
-            self.notify(
-                f"{pending} mark{'s' if pending != 1 else ''} not saved yet: another"
-                " process is writing to the database. The reader quits once they are"
-                " saved; q again quits without them.",
-                severity="warning",
-                timeout=STICKY_SECONDS,
-            )
+        """Quit once every mark is saved (at once, unless marks are still queued); while
+        they wait for another process's lock, say so (q again quits without them)."""
+        if not self.session.pending or self._quit_asked:
+            self._dropping = self._quit_asked
+            self.exit()
             return
-        self.exit()
+        self._quit_asked = True  # _after_write quits when the last one is saved
+        if self.session.save_waiting:
+            self._say_quit_waits()
+
+    def _say_quit_waits(self) -> None:
+        pending = self.session.pending
+        self.notify(
+            f"{pending} mark{'s' if pending != 1 else ''} not saved yet: another"
+            " process is writing to the database. The reader quits once they are"
+            " saved; q again quits without them.",
+            severity="warning",
+            timeout=STICKY_SECONDS,
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Keys that cannot do anything now are hidden from the footer, not greyed.
@@ -808,6 +869,6 @@ def _collect_garbage_again() -> None:
         gc.enable()
 
 
-def make_app(db_path: str | Path, *, watch: bool = True) -> ReaderApp:
+def make_app(db_path: str | Path, *, watch: bool = True, debug: bool = False) -> ReaderApp:
     """The reader app on ``db_path``: what the ``reader`` command runs and the tests drive."""
-    return ReaderApp(db_path, watch=watch)
+    return ReaderApp(db_path, watch=watch, debug=debug)

@@ -11,27 +11,37 @@ import sys
 from pathlib import Path
 
 
-def open_app(db_path: Path) -> None:
+def open_app(db_path: Path, *, debug: bool = False) -> None:
     from reader.schema import DatabaseError, upgrade_notice
     from widgets.app import make_app
 
     if notice := upgrade_notice(db_path):
         print(notice, file=sys.stderr, flush=True)
     try:
-        app = make_app(db_path)
+        app = make_app(db_path, debug=debug)
     except DatabaseError as error:
         print(f"reader: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     app.run()
     if app.fatal_message:
         print(f"reader: {app.fatal_message}", file=sys.stderr, flush=True)
-    # Non-zero after a crash (Textual sets 1) or a database that went away.
-    if app.return_code:
-        raise SystemExit(app.return_code)
+    if app.dropped_marks:
+        count = app.dropped_marks
+        print(
+            f"reader: {count} mark{'s' if count != 1 else ''} not saved: another process"
+            " held the database when you quit",
+            file=sys.stderr,
+            flush=True,
+        )
+    # Non-zero after a crash (Textual sets 1), a database that went away, or marks lost.
+    if app.return_code or app.dropped_marks:
+        raise SystemExit(app.return_code or 1)
 
 
 def _bare_db_argument(argv: list[str]) -> Path | bool | None:
-    """The database of a bare invocation (``None``: the default), or ``False`` for anything else."""
+    """The database of a bare invocation (``None``: the default), or ``False`` for anything
+    else. ``--debug`` may come anywhere in it (see ``_debug``)."""
+    argv = [arg for arg in argv if arg != "--debug"]
     if not argv:
         return None
     if len(argv) == 2 and argv[0] == "--db" and not argv[1].startswith("-"):
@@ -50,7 +60,7 @@ def main() -> None:
     if db is not False and sys.stdin.isatty() and sys.stdout.isatty():
         from reader.paths import default_db_path
 
-        open_app(db or default_db_path())
+        open_app(db or default_db_path(), debug="--debug" in sys.argv[1:])
         return
     gc.enable()  # a command, not the app: nothing to gain
     from reader.cli import main as cli_main

@@ -70,6 +70,7 @@ class ViewLoaded(Message):
 
     window: Any
     asked_at: int | None = None
+    marks_made: int | None = None  # the session's count of marks when it was asked for
 
 
 @dataclass
