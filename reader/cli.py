@@ -159,7 +159,7 @@ def cli(ctx: click.Context, db: Path | None, debug: bool) -> None:
     if ctx.invoked_subcommand is None:
         open_app = ctx.obj.get("open_app")
         if open_app is not None and sys.stdout.isatty() and sys.stdin.isatty():
-            open_app(db or default_db_path())
+            open_app(db or default_db_path(), debug=debug)
             return
         store = _store(ctx, db)
         rows = store.page(Filter(), limit=20)
@@ -199,7 +199,7 @@ def import_command(
     store = _store(ctx, db)
     if store.readonly:
         _fail(ctx, f"{store.path}: opened read-only, nothing can be imported")
-    sources, problems = collect(paths)
+    sources, problems = collect(paths, database=store.path)
     report = Report(failures=list(problems))
     stdin = sys.stdin.buffer if sys.stdin is not None else None
     show_bar = sys.stderr.isatty() and len(sources) > 1
@@ -254,8 +254,8 @@ def export_command(ctx: click.Context, db: Path | None, fmt: str, output: str) -
 
     if output == "-":
         store = _store(ctx, db)
-        with click.open_file("-", "w", encoding="utf-8") as out:  # leaves stdout open
-            for stored in store.articles():
+        with click.open_file("-", "w", encoding="utf-8") as out, store.snapshot():
+            for stored in store.articles():  # one moment of the database, whatever commits
                 out.write(dumps(stored) + "\n")
         return
     target = _export_target(ctx, Path(output))  # before the database is opened, or created
@@ -263,8 +263,8 @@ def export_command(ctx: click.Context, db: Path | None, fmt: str, output: str) -
     if target.exists() and os.path.samefile(target, store.path):
         _fail(ctx, f"{output}: is the database itself")
     try:
-        with _replacing(target) as out:
-            for stored in store.articles():
+        with _replacing(target) as out, store.snapshot():
+            for stored in store.articles():  # one moment of the database, whatever commits
                 out.write(dumps(stored) + "\n")
     except OSError as error:  # a full disk, a folder that cannot be written...
         kept = "; the old file was left as it was" if target.exists() else ""
@@ -408,6 +408,8 @@ def doctor_command(ctx, db, fix: bool) -> None:
         return
     if not fix:
         hint = "reader doctor --fix rebuilds the indexes and counters"
+        if any(f.name == "integrity" and not f.ok for f in findings):
+            hint += ", and says what to do when the file itself is damaged"
     else:
         # Running --fix again would do the same again: say what can still be done.
         damaged = failed or any(f.name == "integrity" and not f.ok for f in findings)
@@ -632,7 +634,7 @@ def _mark(ctx, store, ids, *, read: bool) -> None:
 
 
 def main(open_app=None) -> None:
-    """Run the command line; ``open_app(db_path)`` is what a bare ``reader`` opens.
+    """Run the command line; ``open_app(db_path, debug=...)`` is what a bare ``reader`` opens.
 
     The core knows no UI: ``widgets.main`` passes the Textual app in. Without
     one (``python -m reader``), a bare ``reader`` prints the newest headlines.

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -109,29 +109,48 @@ def _walk(root: Path, problems: list[tuple[str, str]]) -> list[Path]:
     return sorted(found)
 
 
-def collect(paths: Iterable[str]) -> tuple[list[Source], list[tuple[str, str]]]:
+def collect(
+    paths: Iterable[str], *, database: Path | None = None
+) -> tuple[list[Source], list[tuple[str, str]]]:
     """Expand arguments into sources (directories recursively, ``*.txt`` and ``*.jsonl``).
 
     Paths that cannot be used are returned as ``(name, reason)`` problems, one each; the
-    others are imported all the same.
+    others are imported all the same. The ``database`` being imported into, and the files
+    SQLite keeps beside it, are refused (``reader import *`` in its folder): reading them
+    with ``open()`` would drop this process's locks on them (see ``reader.schema``).
     """
     sources: list[Source] = []
     problems: list[tuple[str, str]] = []
+    ours = _database_files(database) if database is not None else set()
     for raw in paths:
         if raw == "-":
             sources.append(Source("-"))
             continue
         path = Path(raw)
         try:
-            is_folder = stat.S_ISDIR(path.stat().st_mode)
+            status = path.stat()
         except OSError as error:  # missing, a folder that cannot be entered, a long name
             problems.append((printable_name(raw), _reason(error)))
+            continue
+        is_folder = stat.S_ISDIR(status.st_mode)
+        if (status.st_dev, status.st_ino) in ours:
+            problems.append((printable_name(raw), "is the database being imported into"))
             continue
         if is_folder:
             sources.extend(Source(printable_name(str(p)), p) for p in _walk(path, problems))
         else:
             sources.append(Source(printable_name(raw), path))
     return sources, problems
+
+
+def _database_files(database: Path) -> set[tuple[int, int]]:
+    """The identities of a database file and of its -wal, -shm and -journal files."""
+    found = set()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with suppress(OSError):
+            status = os.stat(f"{database}{suffix}")
+            found.add((status.st_dev, status.st_ino))
+    return found
 
 
 def _read(source: Source, stdin: BinaryIO | None) -> bytes:

@@ -268,3 +268,28 @@ def test_a_tag_with_its_hash_and_spaces_still_filters(demo_db):
     plain = reader("list", "--db", str(demo_db), "--json", "--tag", "valdora").stdout
     spelled = reader("list", "--db", str(demo_db), "--json", "--tag", " #Valdora ").stdout
     assert json.loads(plain) and plain == spelled
+
+
+def test_import_refuses_the_database_and_the_files_beside_it(demo_db, tmp_path):
+    # `reader import *` in the database's folder: reading them with open() would drop the
+    # importer's locks on them (issue 9), so they are refused before anything is read.
+    import subprocess
+    import sys
+
+    reader = Path(sys.executable).parent / "reader"
+    article = tmp_path / "one.txt"
+    article.write_text("A headline\n\n22/05/2025 10:00\nAA\n\nLede.\n")
+    from reader.store import Store
+
+    with Store(demo_db):  # open, as the reading screen would be: the -wal and -shm exist
+        names = [str(demo_db), f"{demo_db}-wal", f"{demo_db}-shm"]
+        assert all(Path(n).exists() for n in names)
+        done = subprocess.run(
+            [reader, "--db", str(demo_db), "import", *names, str(article)],
+            capture_output=True,
+            text=True,
+        )
+    assert done.returncode == 1
+    assert "1 new" in done.stdout
+    for name in names:
+        assert f"{name}: is the database being imported into" in done.stderr
