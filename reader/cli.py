@@ -22,6 +22,7 @@ from typing import TextIO
 import click
 
 from reader.article import tag_key
+from reader.datefmt import column_date
 from reader.filters import Filter
 from reader.paths import default_db_path
 from reader.schema import DatabaseError, upgrade_notice
@@ -134,10 +135,6 @@ def _store(ctx: click.Context, db: Path | None, *, readonly: bool = False):
     return store
 
 
-def _short_date(published: str | None) -> str:
-    return published[:16].replace("T", " ") if published else "-" * 16
-
-
 @click.group(
     cls=ReaderGroup,
     invoke_without_command=True,
@@ -177,7 +174,7 @@ def cli(ctx: click.Context, db: Path | None, debug: bool) -> None:
 def _headline_line(row) -> str:
     mark = " " if row.read else "●"
     star = "★" if row.starred else " "
-    date = _short_date(row.published)
+    date = column_date(row.published)
     return f"{row.id:>6} {mark}{star} {date}  {row.source or '':<10.10}  {row.headline}"
 
 
@@ -351,19 +348,34 @@ def _tag_filter(tags: tuple[str, ...], unread: bool = False) -> Filter:
     return view
 
 
+def _view_options(unread: str = "Only unread articles."):
+    """``--tag``, ``--unread``, ``--limit`` and ``--json``: the same for every command that
+    lists (``list``, ``search``, ``quotes``), as ``tags, unread, limit, as_json``."""
+    options = [
+        click.option(
+            "--tag",
+            "-t",
+            "tags",
+            multiple=True,
+            type=TAG,
+            help="Only articles with this tag (repeat: all of them).",
+        ),
+        click.option("--unread", is_flag=True, help=unread),
+        click.option("--limit", "-n", type=LIMIT, default=50, show_default=True),
+        click.option("--json", "as_json", is_flag=True, help="Print a JSON array."),
+    ]
+
+    def decorate(command):
+        for option in reversed(options):  # --help lists them in the order above
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @cli.command("list")
 @_db_option
-@click.option(
-    "--tag",
-    "-t",
-    "tags",
-    multiple=True,
-    type=TAG,
-    help="Only articles with this tag (repeat: all of them).",
-)
-@click.option("--unread", is_flag=True, help="Only unread articles.")
-@click.option("--limit", "-n", type=LIMIT, default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@_view_options()
 @click.pass_context
 def list_command(ctx, db, tags, unread, limit, as_json) -> None:
     """List headlines, newest first (● marks unread, ★ starred)."""
@@ -427,13 +439,8 @@ def doctor_command(ctx, db, fix: bool) -> None:
 @cli.command("search")
 @_db_option
 @click.argument("query")
-@click.option(
-    "--tag", "-t", "tags", multiple=True, type=TAG, help="Only articles with this tag (repeat)."
-)
-@click.option("--unread", is_flag=True, help="Only unread articles.")
 @click.option("--relevance", is_flag=True, help="Best matches first instead of newest first.")
-@click.option("--limit", "-n", type=LIMIT, default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@_view_options()
 @click.pass_context
 def search_command(ctx, db, query, tags, unread, relevance, limit, as_json) -> None:
     """Full-text search over headlines, ledes, bodies and tags.
@@ -490,17 +497,7 @@ def tags_command(ctx, db, as_json) -> None:
 @cli.command("quotes")
 @_db_option
 @click.option("--speaker", "-s", help="Only quotes by this speaker (exactly as stored).")
-@click.option(
-    "--tag",
-    "-t",
-    "tags",
-    multiple=True,
-    type=TAG,
-    help="Only articles with this tag (repeat: all of them).",
-)
-@click.option("--unread", is_flag=True, help="Only quotes from unread articles.")
-@click.option("--limit", "-n", type=LIMIT, default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@_view_options(unread="Only quotes from unread articles.")
 @click.pass_context
 def quotes_command(ctx, db, speaker, tags, unread, limit, as_json) -> None:
     """List quotes with their speaker, headline and date, newest article first.
@@ -540,7 +537,7 @@ def quotes_command(ctx, db, speaker, tags, unread, limit, as_json) -> None:
     for row, name in zip(rows, who, strict=True):
         quote = f"“{clip(row.text, 100)}”"
         click.echo(
-            f"{_short_date(row.published)}  {name:<{column}}  {quote}  — {clip(row.headline, 60)}"
+            f"{column_date(row.published)}  {name:<{column}}  {quote}  — {clip(row.headline, 60)}"
         )
 
 
@@ -565,7 +562,7 @@ def format_article(stored, width: int = 78) -> str:
         part
         for part in (
             a.source,
-            _short_date(a.published) if a.published else None,
+            column_date(a.published) if a.published else None,
             "read" if stored.read else "unread",
             "starred" if stored.starred else None,
         )

@@ -14,7 +14,6 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from itertools import repeat
 from typing import NamedTuple
 
@@ -31,6 +30,7 @@ from textual.style import Style
 from textual.worker import get_current_worker
 
 from reader.article import Article, Quote
+from reader.datefmt import format_published
 from reader.search import match_spans
 from reader.store import StoredArticle
 from widgets.messages import ArticleEndReached, TagChosen
@@ -46,7 +46,6 @@ _BLANK = -1  # block number of a blank line
 _CHIPS = -2  # block number of a line of chips
 _HINT = "Select an article"
 _NAMED_WITHIN = 40  # characters after a quote where the attribution names its speaker
-_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 # The parser already drops controls; a stray one (a tab) becomes a space so offsets hold.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 _SPACES = re.compile(" *")
@@ -191,19 +190,6 @@ def _fit(chunk: str, width: int) -> str:
         else:
             high = middle - 1
     return chunk[:low]
-
-
-def format_published(published: str) -> str:
-    """``2025-05-22T15:46`` → ``22 May 2025 15:46`` (an offset, when given, is kept)."""
-    try:
-        moment = datetime.fromisoformat(published)
-    except ValueError:
-        return published
-    text = f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year} {moment:%H:%M}"
-    if moment.tzinfo is not None:
-        offset = f"{moment:%z}"  # +0200
-        text += f" {offset[:3]}:{offset[3:5]}"
-    return text
 
 
 def _meta_line(stored: StoredArticle) -> str:

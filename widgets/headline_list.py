@@ -8,7 +8,6 @@ which article is under the cursor (``ArticleHighlighted``) and which was opened.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -16,27 +15,12 @@ from rich.style import Style
 from textual.binding import Binding
 from textual.strip import Strip
 
+from reader.datefmt import short_date
 from reader.search import match_spans, parse_query
 from reader.session import Window
 from reader.store import Headline, Store
 from widgets.messages import ArticleHighlighted, ArticleOpened
 from widgets.virtual_list import PAGE, VirtualList, cursor_bindings
-
-
-def short_date(published: str | None, now: datetime | None = None) -> str:
-    """``15:46`` today, ``22 May`` this year, ``22 May 24`` before; empty when unknown."""
-    if not published:
-        return ""
-    try:
-        moment = datetime.fromisoformat(published)
-    except ValueError:
-        return ""
-    now = now or datetime.now()
-    if moment.date() == now.date():
-        return moment.strftime("%H:%M")
-    if moment.year == now.year:
-        return moment.strftime("%d %b")
-    return moment.strftime("%d %b %y")
 
 
 class HeadlineList(VirtualList[Headline]):

@@ -26,9 +26,9 @@ from textual.strip import Strip
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from reader.datefmt import short_date
 from reader.filters import Filter
 from reader.store import QuoteRow, Store, TagCount
-from widgets.headline_list import short_date
 from widgets.key_bar import KeyBar
 from widgets.messages import QuoteOpened
 from widgets.picker import MatchList, PickerInput, PickerScreen, picker_bindings
