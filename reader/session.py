@@ -23,7 +23,7 @@ from reader.marks import MarkWriter, Write
 from reader.schema import DatabaseError, DatabaseGone
 from reader.store import Headline, Store, StoredArticle
 
-PAGE = 200  # rows read around the cursor when a view is shown
+PAGE = 200  # rows read around the cursor when a view is shown, and per page of a list
 UNDO_DEPTH = 20
 
 #: ``{article_id: {"read": True}}``: marks to show on rows and in the article pane.

@@ -120,3 +120,43 @@ class SaveWaiting(Message):
 
 class ChangedElsewhere(Message):
     """Another process committed to the database (imports, marks): read it again."""
+
+
+# ---- inside one widget or screen (posted and handled by the same pieces) -----------------
+
+
+@dataclass
+class MatchClicked(Message):
+    """A picker's row was clicked (the cursor is already on it)."""
+
+    match_list: Any  # the widgets.picker.MatchList clicked
+    index: int  # into the matcher's items
+
+    @property
+    def control(self) -> Any:
+        return self.match_list
+
+
+@dataclass
+class QuotesLoaded(Message):
+    """A worker read the quote list's first page and count (``rows`` None: count only)."""
+
+    view: Any  # a reader.filters.Filter
+    speaker: str | None
+    rows: list | None
+    total: int
+
+
+@dataclass
+class SpeakersLoaded(Message):
+    """Every speaker with their number of quotes, most quoted first."""
+
+    speakers: list
+
+
+class TagFieldBackspace(Message):
+    """A backspace the tag picker took while its field looked empty (see remove_last)."""
+
+
+class TagFieldEmptied(Message):
+    """That backspace, found in the field's own turn to meet an empty field."""

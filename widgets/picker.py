@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import contains, not_
 from typing import ClassVar, TypeVar
@@ -24,7 +23,6 @@ from textual.cache import LRUCache
 from textual.containers import Vertical
 from textual.content import Content, Span
 from textual.geometry import Size
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -35,6 +33,7 @@ from reader.article import tag_key
 from reader.store import TagCount
 from widgets.clean_input import CleanInput
 from widgets.key_bar import KeyBar
+from widgets.messages import MatchClicked
 
 __all__ = ["MatchList", "NameMatcher", "PickerInput", "PickerScreen", "picker_bindings"]
 
@@ -405,24 +404,13 @@ class MatchList(ScrollView, can_focus=False):
 
     # ---- mouse ---------------------------------------------------------------------------
 
-    @dataclass
-    class Clicked(Message):
-        """A row was clicked (the cursor is already on it)."""
-
-        match_list: MatchList
-        index: int  # into the matcher's items
-
-        @property
-        def control(self) -> MatchList:
-            return self.match_list
-
     def _on_click(self, event: events.Click) -> None:
         row = self.row_at(event)
         if row is None:
             return
         event.stop()
         self.set_cursor(row)
-        self.post_message(self.Clicked(self, self._indices[row]))
+        self.post_message(MatchClicked(self, self._indices[row]))
 
 
 class PickerInput(CleanInput):
@@ -590,8 +578,8 @@ class PickerScreen(ModalScreen[ResultT]):
         # enter are the next search).
         self._choose_for(event.value)
 
-    @on(MatchList.Clicked)
-    def _row_clicked(self, event: MatchList.Clicked) -> None:
+    @on(MatchClicked)
+    def _row_clicked(self, event: MatchClicked) -> None:
         event.stop()
         self.choose(event.index)
 

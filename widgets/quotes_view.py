@@ -11,7 +11,7 @@ names come from articles: they only ever reach the screen as plain strings in
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -20,7 +20,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.geometry import Size
-from textual.message import Message
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Static
@@ -30,7 +29,7 @@ from reader.datefmt import short_date
 from reader.filters import Filter
 from reader.store import QuoteRow, Store, TagCount
 from widgets.key_bar import KeyBar
-from widgets.messages import QuoteOpened
+from widgets.messages import QuoteOpened, QuotesLoaded, SpeakersLoaded
 from widgets.picker import MatchList, PickerInput, PickerScreen, picker_bindings
 from widgets.virtual_list import PAGE, VirtualList, cursor_bindings
 
@@ -245,21 +244,6 @@ class QuotesScreen(Screen[None]):
     }
     """
 
-    @dataclass
-    class Loaded(Message):
-        """Internal: a worker read a list's first page and count (``rows`` None: count only)."""
-
-        view: Filter
-        speaker: str | None
-        rows: list[QuoteRow] | None
-        total: int
-
-    @dataclass
-    class SpeakersLoaded(Message):
-        """Internal: every speaker with their number of quotes, most quoted first."""
-
-        speakers: list[tuple[str, int]]
-
     def __init__(
         self, store: Store, thread_store: Callable[[], Store], view: Filter = Filter()
     ) -> None:
@@ -319,9 +303,9 @@ class QuotesScreen(Screen[None]):
         else:
             total = store.count_quotes(view, speaker=speaker)
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(view, speaker, rows, total))
+            self.post_message(QuotesLoaded(view, speaker, rows, total))
 
-    def on_quotes_screen_loaded(self, message: Loaded) -> None:
+    def on_quotes_loaded(self, message: QuotesLoaded) -> None:
         message.stop()
         if message.view != self.view or message.speaker != self.speaker:
             return  # another speaker was picked meanwhile
@@ -376,9 +360,9 @@ class QuotesScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="quotes-speakers")
     def _speakers_worker(self) -> None:
         # Counting every speaker reads the whole speaker index: not on the UI thread.
-        self.post_message(self.SpeakersLoaded(self.thread_store().speakers()))
+        self.post_message(SpeakersLoaded(self.thread_store().speakers()))
 
-    def on_quotes_screen_speakers_loaded(self, message: SpeakersLoaded) -> None:
+    def on_speakers_loaded(self, message: SpeakersLoaded) -> None:
         message.stop()
         if self._picker is not None and self._picker.is_attached:
             self._picker.set_speakers(message.speakers)

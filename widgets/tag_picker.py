@@ -15,11 +15,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content, Span
-from textual.message import Message
 from textual.widgets import Static
 
 from reader.store import TagCount
-from widgets.messages import LastTagRemoved, TagChosen
+from widgets.messages import LastTagRemoved, TagChosen, TagFieldBackspace, TagFieldEmptied
 from widgets.picker import MatchList, PickerInput, PickerScreen, picker_bindings
 
 __all__ = ["TagChips", "TagList", "TagPicker"]
@@ -98,18 +97,12 @@ class _TagInput(PickerInput):
 
     BINDINGS = [Binding("enter", "submit", "Add tag", id="tag-picker.add")]
 
-    class Backspace(Message):
-        """A backspace the screen took while the field looked empty (see remove_last)."""
-
-    class EmptyBackspace(Message):
-        """That backspace, found in the field's own turn to meet an empty field."""
-
-    def on__tag_input_backspace(self, event: Backspace) -> None:
+    def on_tag_field_backspace(self, event: TagFieldBackspace) -> None:
         event.stop()
         if self.value:
             self.action_delete_left()  # letters typed before it had not arrived yet
         else:
-            self.post_message(self.EmptyBackspace())
+            self.post_message(TagFieldEmptied())
 
 
 class TagPicker(PickerScreen[None]):
@@ -166,8 +159,8 @@ class TagPicker(PickerScreen[None]):
         indices = (self.matcher.index_of(name) for name in self.chosen)
         self.matcher.exclude(i for i in indices if i is not None)
 
-    @on(_TagInput.EmptyBackspace)
-    def _empty_backspace(self, event: _TagInput.EmptyBackspace) -> None:
+    @on(TagFieldEmptied)
+    def _empty_backspace(self, event: TagFieldEmptied) -> None:
         event.stop()
         self._remove_last()
 
@@ -199,7 +192,7 @@ class TagPicker(PickerScreen[None]):
     def action_remove_last(self) -> None:
         # The field may still have letters queued (typed in the same burst): let it decide
         # in its own turn whether this backspace deletes a letter or removes a tag.
-        self.filter_input.post_message(_TagInput.Backspace())
+        self.filter_input.post_message(TagFieldBackspace())
 
     def _remove_last(self) -> None:
         if not self.chosen:

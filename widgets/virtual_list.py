@@ -31,10 +31,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.filters import Filter
+from reader.session import PAGE  # a page read here is as long as the window a view opens on
 from reader.store import Store
 from widgets.messages import PageLoaded
 
-PAGE = 200
 MAX_ROWS = 6 * PAGE  # rows kept around the viewport; the rest is read again on demand
 
 RowT = TypeVar("RowT")
