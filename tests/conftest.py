@@ -1,6 +1,14 @@
+"""Fixtures and helpers shared by the tests: databases, the app's screen as text, waits."""
+
 from __future__ import annotations
 
+import asyncio
 import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +22,11 @@ settings.load_profile("reader")
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 SAMPLE = SAMPLES / "kremlin-prisoner-swap.txt"
+#: The terminal of the app's tests: wide enough for the list and the article side by side.
+WIDE = (140, 40)
+
+
+# ---- databases ------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -41,3 +54,129 @@ def demo_db(tmp_path: Path) -> Path:
     copy = tmp_path / "articles.db"
     shutil.copyfile(ROOT / "articles.db", copy)
     return copy
+
+
+def read_state(db: Path) -> dict[int, int]:
+    """``{article id: read}`` as another connection sees it."""
+    conn = sqlite3.connect(db)
+    try:
+        return dict(conn.execute("SELECT id, read FROM articles"))
+    finally:
+        conn.close()
+
+
+_HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("COMMIT")
+"""
+
+
+class LockHolder:
+    """Another process holding the database's write lock until ``release()``."""
+
+    def __init__(self, db: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _HOLD_LOCK, str(db)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.write("\n")
+            self.process.stdin.flush()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def lock_holder():
+    """``lock_holder(db)``: a ``LockHolder`` on ``db``, released at the end of the test."""
+    holders: list[LockHolder] = []
+
+    def hold(db: Path) -> LockHolder:
+        holder = LockHolder(db)
+        holders.append(holder)
+        return holder
+
+    yield hold
+    for holder in holders:
+        holder.release()
+
+
+# ---- the app's screen as text ---------------------------------------------------------------
+
+
+def rendered(widget, lines: int | None = None) -> str:
+    """What ``widget`` draws, its first ``lines`` lines (all it shows by default)."""
+    height = lines or widget.size.height
+    return "\n".join(widget.render_line(y).text for y in range(height))
+
+
+def header(app) -> str:
+    """The reading screen's header: the view, its counts, what saving is waiting for."""
+    return str(app.query_one("#view-title").render())
+
+
+def notices(app) -> list[str]:
+    """The notifications on screen now, oldest first, each its title and message as text.
+
+    Textual's pilot draws none unless the test runs ``app.run_test(notifications=True)``.
+    """
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+
+# ---- waits ----------------------------------------------------------------------------------
+
+
+async def settle(app, pilot, *, pause: float = 0.0) -> None:
+    """Until the app is idle: ``pause`` seconds first (a debounce to wait out), then the
+    marks it has queued saved (an app with a mark writer), then its workers done and the
+    messages they posted handled, twice over (a message handled can start a worker)."""
+    if pause:
+        await pilot.pause(pause)
+    wait_for_marks = getattr(app, "wait_for_marks", None)
+    if wait_for_marks is not None:
+        await wait_for_marks()
+    for _ in range(2):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def _said(what: str | Callable[[], str], timeout: float) -> str:
+    said = what() if callable(what) else what
+    return f"{said}: not within {timeout:.1f} s"
+
+
+async def wait_for(
+    condition: Callable[[], object],
+    timeout: float = 10.0,
+    what: str | Callable[[], str] = "the condition",
+    step: float = 0.02,
+) -> None:
+    """Keep the app's loop running until ``condition()`` holds; fail after ``timeout``
+    seconds, saying ``what`` was waited for (a callable: worded when it fails)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(_said(what, timeout))
+        await asyncio.sleep(step)
+
+
+def wait_until(
+    condition: Callable[[], object],
+    timeout: float = 10.0,
+    what: str | Callable[[], str] = "the condition",
+    step: float = 0.01,
+) -> None:
+    """``wait_for`` outside an event loop: sleeps between the looks."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(_said(what, timeout))
+        time.sleep(step)

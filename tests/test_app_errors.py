@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reader.store import Store
-from tests.test_app import WIDE, settle
+from tests.conftest import WIDE, settle, wait_for
 from widgets.app import make_app
 
 READER = Path(sys.executable).parent / "reader"
@@ -25,10 +25,7 @@ async def test_a_bug_in_a_worker_is_one_line_and_exit_1(demo_db, monkeypatch):
     async with app.run_test(size=WIDE) as pilot:
         await settle(app, pilot)
         await pilot.press("t")
-        for _ in range(100):
-            if not app.is_running:
-                break
-            await pilot.pause(0.02)
+        await wait_for(lambda: not app.is_running, what="the app stopping")
     assert app.return_code == 1
     assert app.fatal_message == (
         "unexpected error: KeyError: 'a bug in a worker' (reader --debug shows the traceback)"

@@ -14,7 +14,7 @@ from textual.widgets import Button
 from reader.article import Article, Block
 from reader.parse import parse_bytes, parse_text
 from reader.store import StoredArticle
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, settle
 from widgets.article_view import ArticleView, format_published, wrap_offsets
 from widgets.messages import ArticleEndReached, TagChosen
 
@@ -75,11 +75,6 @@ def styled_text(view: ArticleView, line: int, bgcolor) -> str:
 
 def component_background(view: ArticleView, name: str):
     return view.get_component_rich_style(name).bgcolor
-
-
-async def settle(app: App, pilot) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.mark.asyncio

@@ -11,7 +11,6 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from hypothesis import strategies as st
 
 from reader.cli import cli
 from reader.parse import ParseError, parse_bytes
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_until
 
 READER = Path(sys.executable).parent / "reader"
 OLD = "an older backup, kept until a new one is whole\n" * 100
@@ -66,12 +65,13 @@ def test_ctrl_c_mid_export_leaves_the_old_file_whole(big_db, tmp_path):
     process = subprocess.Popen(
         [READER, "--db", big_db, "export", "-o", out], stderr=subprocess.PIPE, text=True
     )
+
     # Interrupt once the new export has begun to reach the disk, whatever its name.
-    deadline = time.monotonic() + 30
-    while not any(p.stat().st_size > 0 for p in folder.iterdir() if p != out):
+    def writing() -> bool:
         assert process.poll() is None, "the export ended before it could be interrupted"
-        assert time.monotonic() < deadline
-        time.sleep(0.001)
+        return any(p.stat().st_size > 0 for p in folder.iterdir() if p != out)
+
+    wait_until(writing, 30, "the new export on the disk", step=0.001)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130, stderr

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from reader.article import Article, Block
 from reader.store import Store
+from tests.conftest import header, settle
 from tests.test_crash import check_counters
 
 READER = Path(sys.executable).parent / "reader"
@@ -224,13 +225,6 @@ def test_two_processes_race_without_locked_errors_or_lost_marks(tmp_path, capsys
 # ---- the reading screen -------------------------------------------------------------------
 
 
-async def settle(app, pilot) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def mark_elsewhere(db: Path, command: str, article_id: int) -> None:
     """``reader mark-read``/``mark-unread`` in another process."""
     done = subprocess.run(
@@ -258,11 +252,7 @@ async def test_app_shows_another_process_mark_after_r(tmp_path):
         current = headlines.current
         assert current is not None and not current.read
         assert "●" in headlines.render_line(1).text
-
-        def title() -> str:
-            return str(app.query_one("#view-title").render())
-
-        assert "5 shown / 5 unread" in title()
+        assert "5 shown / 5 unread" in header(app)
 
         mark_elsewhere(db, "mark-read", current.id)
         await pilot.press("r")
@@ -272,11 +262,11 @@ async def test_app_shows_another_process_mark_after_r(tmp_path):
         assert headlines.cursor == 1
         assert "●" not in headlines.render_line(1).text
         assert current.headline[:20] in headlines.render_line(1).text
-        assert "5 shown / 4 unread" in title()
+        assert "5 shown / 4 unread" in header(app)
 
         mark_elsewhere(db, "mark-unread", current.id)
         await pilot.press("r")
         await settle(app, pilot)
         assert headlines.current.id == current.id and not headlines.current.read
         assert "●" in headlines.render_line(1).text
-        assert "5 shown / 5 unread" in title()
+        assert "5 shown / 5 unread" in header(app)

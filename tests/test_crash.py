@@ -44,6 +44,7 @@ from reader.article import Article, tag_key
 from reader.importer import BATCH_SIZE, collect, import_sources
 from reader.parse import parse_bytes
 from reader.store import Store, content_hash, identity
+from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 READER = Path(sys.executable).parent / "reader"
@@ -556,15 +557,19 @@ def interrupt_imports(
         if sig == signal.SIGINT:
             # Ctrl-C works once the command runs (during interpreter start-up Python itself
             # answers it): wait until the database is open, then a random moment.
-            deadline = time.monotonic() + 30
-            while not has_open(pid, db) and process.poll() is None:
-                assert time.monotonic() < deadline, "reader import never opened the database"
-                time.sleep(0.002)
+            wait_until(
+                lambda process=process: has_open(process.pid, db) or process.poll() is not None,
+                30,
+                "reader import opening the database",
+                step=0.002,
+            )
         if lock_every and attempt % lock_every == lock_every - 1:
-            deadline = time.monotonic() + 10 * span
-            while not write_lock_held(db) and process.poll() is None:
-                assert time.monotonic() < deadline, "the import never took the write lock"
-                time.sleep(0.002)
+            wait_until(
+                lambda process=process: write_lock_held(db) or process.poll() is not None,
+                10 * span,
+                "the import taking the write lock",
+                step=0.002,
+            )
             time.sleep(rng.uniform(0, 0.15 * span))
         else:
             time.sleep(rng.uniform(0, 1.1 * span))
@@ -643,13 +648,13 @@ def test_killed_import_leaves_no_parser_process_behind(tmp_path, corpus):
     db = tmp_path / "orphan.db"
     process = run_import(db, corpus.a)
     try:
-        deadline = time.monotonic() + 10 * corpus.full_import_seconds
         # The first batch is being saved (the write lock, with the parser process running):
         # the parser is sending the next files' articles.
-        while not (children(process.pid) and write_lock_held(db)):
+        def saving() -> bool:
             assert process.poll() is None, "the import ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.002)
+            return bool(children(process.pid)) and write_lock_held(db)
+
+        wait_until(saving, 10 * corpus.full_import_seconds, "the first batch saved", 0.002)
         parsers = children(process.pid)
         process.kill()
         process.wait(timeout=30)

@@ -7,11 +7,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import wait_until
 
 pytestmark = [
     pytest.mark.e2e,
@@ -60,14 +61,17 @@ class Tmux:
     def send(self, *keys: str) -> None:
         self._tmux("send-keys", *keys)
 
-    def wait_for(self, text: str, timeout: float = 15.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait_for(self, text: str, timeout: float = 15.0, step: float = 0.1) -> str:
+        """Until ``text`` is on the screen; returns the screen."""
+        screen = ""
+
+        def shown() -> bool:
+            nonlocal screen
             screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
+            return text in screen
+
+        wait_until(shown, timeout, lambda: f"{text!r} on the screen, which was:\n{screen}", step)
+        return screen
 
     def pane_dead(self) -> bool:
         return self._tmux("display-message", "-p", "#{pane_dead}").strip() == "1"
@@ -103,10 +107,7 @@ def test_read_an_article_in_a_real_terminal_and_find_the_mark_after_quitting(tmu
     term.send("Enter")
     term.wait_for(f"{total} shown / {total - 1} unread")
     term.send("q")
-    deadline = time.monotonic() + 10
-    while not term.pane_dead() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert term.pane_dead(), term.screen()
+    wait_until(term.pane_dead, 10, lambda: f"the app quitting; the screen:\n{term.screen()}", 0.1)
     conn = sqlite3.connect(demo_db)
     assert conn.execute("SELECT read FROM articles WHERE id = ?", (newest_id,)).fetchone() == (1,)
     conn.close()

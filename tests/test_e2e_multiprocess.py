@@ -14,11 +14,11 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import wait_until
 from tests.test_e2e import Tmux
 from tests.test_multiprocess import (
     MARK_SECONDS,
@@ -66,14 +66,22 @@ def state(db: Path, article_id: int) -> tuple[int, int]:
 
 
 def wait_for_mark(db: Path, article_id: int, expected: tuple[int, int]) -> None:
-    start = time.monotonic()
-    while (seen := state(db, article_id)) != expected:
-        waited = time.monotonic() - start
-        assert waited < MARK_SECONDS, (
-            f"article {article_id}: (read, starred) is {seen} for another connection"
-            f" {waited:.2f} s after the key; expected {expected}"
-        )
-        time.sleep(0.02)
+    seen = None
+
+    def saved() -> bool:
+        nonlocal seen
+        seen = state(db, article_id)
+        return seen == expected
+
+    wait_until(
+        saved,
+        MARK_SECONDS,
+        lambda: (
+            f"article {article_id}: (read, starred) {expected} for another connection"
+            f" after the key (it is {seen})"
+        ),
+        step=0.02,
+    )
 
 
 def current_headline(screen: str) -> str:
@@ -86,15 +94,20 @@ def current_headline(screen: str) -> str:
 
 def wait_for_current(term: Tmux, headline: str, timeout: float = 10.0) -> None:
     """Until the article pane shows ``headline`` (the list's cursor is on it)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        shown = current_headline(term.screen())
-        if shown and headline.startswith(shown.rstrip("…")):
-            return
-        assert time.monotonic() < deadline, (
-            f"the app shows {shown!r}, not {headline!r}:\n{term.screen()}"
-        )
-        time.sleep(0.05)
+    screen = ""
+
+    def shown() -> bool:
+        nonlocal screen
+        screen = term.screen()
+        current = current_headline(screen)
+        return bool(current) and headline.startswith(current.rstrip("…"))
+
+    wait_until(
+        shown,
+        timeout,
+        lambda: f"{headline!r} in the article pane, not {current_headline(screen)!r}:\n{screen}",
+        step=0.05,
+    )
 
 
 def test_marks_in_a_real_terminal_beside_other_processes_survive_kill_9(demo_db, tmp_path):
@@ -142,10 +155,7 @@ def test_marks_in_a_real_terminal_beside_other_processes_survive_kill_9(demo_db,
             check_files(db, pid, when=f"after import {n + 1} and a listing")
 
         os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while not term.pane_dead():
-            assert time.monotonic() < deadline, term.screen()
-            time.sleep(0.05)
+        wait_until(term.pane_dead, 10, lambda: f"the pane closing:\n{term.screen()}", 0.05)
     finally:
         term.close()
 

@@ -13,7 +13,6 @@ import re
 import shlex
 import shutil
 import sqlite3
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,19 +21,16 @@ from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual import events
-from textual.widgets._toast import Toast
 
 from reader.cli import cli
 from reader.filters import Filter
 from reader.search import parse_query
 from reader.store import Store
+from tests.conftest import WIDE, rendered, settle
 from tests.data.hostile import make_corpus
-from tests.test_app import rendered, settle
 from widgets.app import make_app
 from widgets.article_view import ArticleView
 from widgets.tag_picker import TagChips, TagPicker
-
-WIDE = (140, 40)
 
 #: What no stored or shown text may hold: C0 and C1 controls but newline and tab, DEL,
 #: the bidi embedding/override/isolate controls and marks, and a stray BOM.
@@ -745,9 +741,9 @@ async def test_markup_tags_in_the_picker_chips_title_and_notification(hostile_db
             await settle(app, pilot)
         await pilot.press("A")
         await settle(app, pilot)
-        toasts = list(app.screen.query(Toast))
+        toasts = app.screen.query("Toast")
         assert toasts
-        shown = flat(rendered(toasts[-1]))
+        shown = flat(rendered(toasts.last()))
         assert "#[@click=app.quit]quit[/] + #[/]" in shown
         assert "Marked 1 article read." in shown
         assert calls == []
@@ -780,15 +776,7 @@ async def test_hostile_articles_open_and_quotes_view_shows_plain_text(hostile_db
 # ---- a real terminal ----------------------------------------------------------------------
 
 
-def wait_for(term, text: str, timeout: float = 15.0) -> str:
-    """``Tmux.wait_for`` polling faster: this test waits twice for each of 21 articles."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        screen = term.screen()
-        if text in screen:
-            return screen
-        time.sleep(0.02)
-    raise AssertionError(f"{text!r} never appeared; the screen was:\n{term.screen()}")
+FAST = 0.02  # tmux polled faster than Tmux.wait_for does: this test waits 3 times an article
 
 
 @pytest.mark.e2e
@@ -808,17 +796,17 @@ def test_a_real_terminal_gets_no_title_clipboard_or_escape_from_the_data(hostile
         title = term._tmux("display-message", "-p", "#{pane_title}")
         window = term._tmux("display-message", "-p", "#{window_name}")
         term.send("Enter")
-        wait_for(term, f"{total} shown / {total} unread")
+        term.wait_for(f"{total} shown / {total} unread", step=FAST)
         screens = []
         for index in range(total):
             if index:
                 term.send("j")
             term.send("Enter")
-            wait_for(term, f"shown / {total - index - 1} unread")
+            term.wait_for(f"shown / {total - index - 1} unread", step=FAST)
             screens.append(term._tmux("capture-pane", "-e", "-p"))
             term.send("Escape")
             # Back in the list before the next key: "ESC j" read at once would be alt+j.
-            wait_for(term, "⏎ Open")
+            term.wait_for("⏎ Open", step=FAST)
         assert term._tmux("display-message", "-p", "#{pane_title}") == title
         assert "pwned" not in title
         assert term._tmux("display-message", "-p", "#{window_name}") == window

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
+from tests.conftest import settle
 from widgets.app import make_app
 
 SIZE = (130, 36)
 
 
-async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def test_main_screen_with_an_article_open(snap_compare, demo_db):
     async def run_before(pilot) -> None:
         await pilot.press("j", "j", "j", "enter")
-        await _settle(pilot)
+        await settle(pilot.app, pilot)
 
     assert snap_compare(make_app(demo_db, watch=False), terminal_size=SIZE, run_before=run_before)
 
@@ -27,12 +21,12 @@ def test_main_screen_with_an_article_open(snap_compare, demo_db):
 def test_tag_picker(snap_compare, demo_db):
     async def run_before(pilot) -> None:
         await pilot.press("t")
-        await _settle(pilot)
+        await settle(pilot.app, pilot)
         await pilot.press(*"port ys", "enter")
-        await _settle(pilot)
+        await settle(pilot.app, pilot)
         await pilot.press("e")
         pilot.app.screen.query_one(Input).cursor_blink = False
-        await _settle(pilot)
+        await settle(pilot.app, pilot)
 
     assert snap_compare(make_app(demo_db, watch=False), terminal_size=SIZE, run_before=run_before)
 

@@ -27,13 +27,12 @@ from pathlib import Path
 import pytest
 
 from reader.store import Store
+from tests.conftest import WIDE, settle
 from tests.test_multiprocess import (
-    WIDE,
     all_saved,
     check_files,
     probe,
     run_reader,
-    settle,
     trigger_workers,
     write_article,
 )
