@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
 
 from reader.filters import Filter
 from reader.store import Store
+from tests.conftest import WIDE, header, notices, read_state, rendered, settle
 from widgets.app import make_app
 from widgets.article_view import ArticleView
 from widgets.headline_list import HeadlineList
-
-WIDE = (140, 40)
-
-
-def read_state(db: Path) -> dict[int, int]:
-    conn = sqlite3.connect(db)
-    try:
-        return dict(conn.execute("SELECT id, read FROM articles"))
-    finally:
-        conn.close()
-
-
-async def settle(app, pilot) -> None:
-    await app.wait_for_marks()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def rendered(widget, lines: int | None = None) -> str:
-    height = lines or widget.size.height
-    return "\n".join(widget.render_line(y).text for y in range(height))
 
 
 @pytest.fixture
@@ -51,7 +26,7 @@ async def test_opens_on_the_newest_article(demo_db, newest):
         assert headlines.total == len(newest)
         assert headlines.current.id == newest[0].id
         assert app.query_one(ArticleView).article_id == newest[0].id
-        title = str(app.query_one("#view-title").render())
+        title = header(app)
         assert f"All  {len(newest)} shown / {len(newest)} unread" in title
         first_line = headlines.render_line(0).text
         assert "●" in first_line and newest[0].headline[:20] in first_line
@@ -82,7 +57,7 @@ async def test_enter_opens_and_marks_read_then_m_toggles(demo_db, newest):
         await settle(app, pilot)
         assert read_state(demo_db)[target] == 1
         assert app.query_one(ArticleView).has_focus
-        assert f"{len(newest) - 1} unread" in str(app.query_one("#view-title").render())
+        assert f"{len(newest) - 1} unread" in header(app)
         await pilot.press("m")
         await settle(app, pilot)
         assert read_state(demo_db)[target] == 0
@@ -97,15 +72,15 @@ async def test_enter_opens_and_marks_read_then_m_toggles(demo_db, newest):
 
 async def test_mark_all_read_and_undo_restores_exact_states(demo_db, newest):
     app = make_app(demo_db, watch=False)
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
         await pilot.press("j", "j", "m")  # one article read before
         await settle(app, pilot)
         before = read_state(demo_db)
         await pilot.press("A")
         await settle(app, pilot)
         assert set(read_state(demo_db).values()) == {1}
-        assert any("ctrl+z" in n.message for n in app._notifications)
-        assert "0 unread" in str(app.query_one("#view-title").render())
+        assert any("ctrl+z" in notice for notice in notices(app)), notices(app)
+        assert "0 unread" in header(app)
         await pilot.press("ctrl+z")
         await settle(app, pilot)
         assert read_state(demo_db) == before
@@ -121,7 +96,7 @@ async def test_u_toggles_unread_only_and_keeps_the_cursor_article(demo_db, newes
         headlines = app.query_one(HeadlineList)
         assert headlines.total == len(newest) - 1
         assert headlines.current.id == keep
-        assert str(app.query_one("#view-title").render()).startswith(" Unread ")
+        assert header(app).startswith(" Unread ")
         await pilot.press("u")
         await settle(app, pilot)
         assert headlines.total == len(newest)
@@ -145,7 +120,7 @@ async def test_tag_picker_with_two_tags(demo_db):
         assert app.view.tags == ("Port Ysel", "Harbour Strike")
         assert headlines.total == len(expected) > 0
         assert headlines.current.id in {row.id for row in expected}
-        assert "#Port Ysel + #Harbour Strike" in str(app.query_one("#view-title").render())
+        assert "#Port Ysel + #Harbour Strike" in header(app)
         assert app.query_one("#active-tags").display
         await pilot.press("T")
         await settle(app, pilot)

@@ -9,15 +9,12 @@ import threading
 from textual import events
 
 import reader.session
+from reader.article import Article
 from reader.filters import Filter
 from reader.store import Store
-from tests.test_app import WIDE, read_state, settle
+from tests.conftest import WIDE, header, notices, read_state, settle, wait_for
 from widgets.app import make_app
 from widgets.article_view import ArticleView
-
-
-def header(app) -> str:
-    return str(app.query_one("#view-title").render())
 
 
 def burst(app, *keys: str) -> None:
@@ -87,18 +84,18 @@ async def test_undo_keeps_the_counts_true(demo_db):
 
 async def test_the_article_pane_follows_a_and_its_undo(demo_db):
     app = make_app(demo_db, watch=False)
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
         await settle(app, pilot)
         pane = app.query_one(ArticleView)
         assert "unread" in pane.render_line(1).text
         await pilot.press("A")
         await settle(app, pilot)
         assert " read" in pane.render_line(1).text and "unread" not in pane.render_line(1).text
-        assert any("ctrl+z undoes it" in n.message for n in app._notifications)
+        assert any("ctrl+z undoes it" in notice for notice in notices(app)), notices(app)
         await pilot.press("ctrl+z")
         await settle(app, pilot)
         assert "unread" in pane.render_line(1).text
-        assert not any("ctrl+z undoes it" in n.message for n in app._notifications)
+        assert not any("ctrl+z undoes it" in notice for notice in notices(app)), notices(app)
 
 
 async def test_search_enter_and_a_key_in_one_burst(demo_db):
@@ -151,16 +148,13 @@ async def test_a_mark_made_while_the_unread_count_runs_is_counted(demo_db, monke
         with Store(demo_db) as store:
             tag = store.tags()[0].name
         app.load_view(Filter().with_tag(tag))
-        while not counting.is_set():
-            await pilot.pause(0.01)
+        await wait_for(counting.is_set, what="the header's count to start")
         await pilot.press("m")  # while the count runs
         go_on.set()
         with Store(demo_db) as store:
             expected = store.count(Filter(unread_only=True).with_tag(tag))
-        for _ in range(500):  # the count that began before the mark is counted again
-            await pilot.pause(0.01)
-            if "…" not in header(app):
-                break
+        # The count that began before the mark is counted again.
+        await wait_for(lambda: "…" not in header(app), what="the count in the header")
         await pilot.pause(0.1)
         assert f"/ {expected} unread" in header(app)
 
@@ -190,14 +184,13 @@ async def test_an_empty_archive_hides_what_needs_articles(tmp_path):
 
 async def test_the_end_of_the_unread_is_said_once(demo_db):
     app = make_app(demo_db, watch=False)
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("G")
         await settle(app, pilot)
         await pilot.press("n", "n", "n")
         await settle(app, pilot)
-        notices = [n.message for n in app._notifications]
-        assert notices == ["No unread articles below this one in this view."]
+        assert notices(app) == ["No unread articles below this one in this view."]
 
 
 async def test_undo_in_the_same_burst_as_a_waits_for_it(demo_db, monkeypatch):
@@ -339,31 +332,55 @@ async def test_a_quote_opened_in_a_narrow_terminal_is_scrolled_to(demo_db):
         await pilot.press("Q")
         await settle(app, pilot)
         quotes = app.screen.quote_list
-        index = next(  # a quote in a body paragraph, far enough down to need a scroll
-            i
-            for i in range(quotes.total)
-            if quotes._row(i) and quotes._row(i).block not in (None, 0)
-        )
+        with Store(demo_db) as store:  # the quotes the list shows, in its order
+            every = store.quotes(quotes.view, limit=quotes.total)
+        # A quote in a body paragraph, far enough down to need a scroll.
+        index = next(i for i, quote in enumerate(every) if quote.block not in (None, 0))
         quotes.move_to(index)
+        assert quotes.current == every[index]
         await pilot.press("enter")
         await settle(app, pilot)
         await pilot.pause(0.1)
         assert app.query_one(ArticleView).scroll_y > 0
 
 
-async def test_an_empty_page_is_not_asked_for_again(demo_db):
+async def test_an_empty_page_is_not_asked_for_again(tmp_path, monkeypatch):
     """Rows gone meanwhile (another process deleted them): the headline list keeps such a
     page pending, as the quote list does, instead of asking for it on every repaint."""
-    from widgets.messages import PageLoaded
+    db = tmp_path / "many.db"
+    with Store(db) as store:
+        store.save(
+            [
+                Article(headline=f"Article {n}", published=f"2020-01-01T{n // 60:02}:{n % 60:02}")
+                for n in range(1000)
+            ]
+        )
+    asked: list[int] = []  # where the list asked for a page by offset (a jump)
+    page_at = Store.page_at
 
-    app = make_app(demo_db, watch=False)
+    def recording(store, view, offset, limit=200):
+        asked.append(offset)
+        return page_at(store, view, offset, limit)
+
+    monkeypatch.setattr(Store, "page_at", recording)
+    app = make_app(db, watch=False)
     async with app.run_test(size=WIDE) as pilot:
         await settle(app, pilot)
-        headlines = app.headlines
-        headlines._pending.add(400)
-        headlines.post_message(PageLoaded(headlines._generation, 400, []))
-        await pilot.pause()
-        assert 400 in headlines._pending
+        assert app.headlines.total == 1000
+        asked.clear()  # the first window's reads
+        conn = sqlite3.connect(db)  # another process: the 700 oldest go
+        with conn:
+            conn.execute("DELETE FROM articles WHERE id <= 700")
+        conn.close()
+        # A jump to row 400 of the 1,000 the list knows of: the page from 400 is empty now.
+        app.headlines.scroll_to(y=400, animate=False, immediate=True)
+        await settle(app, pilot)
+        assert asked == [400]
+        for _ in range(5):  # repaints: the empty page is not asked for again
+            app.headlines.refresh()
+            await pilot.pause(0.05)
+        await settle(app, pilot)
+        assert asked == [400]
 
 
 async def test_a_reload_does_not_undo_a_move_made_while_it_loaded(demo_db, monkeypatch):

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from reader.filters import Filter
 from reader.store import Store
+from tests import conftest
+from tests.conftest import WIDE, header
 from widgets.app import SEARCH_DEBOUNCE, make_app
 from widgets.article_view import ArticleView
 from widgets.headline_list import HeadlineList
 
-WIDE = (140, 40)
-
-
-async def settle(app, pilot) -> None:
-    await pilot.pause(SEARCH_DEBOUNCE + 0.05)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def header(app) -> str:
-    return str(app.query_one("#view-title").render())
+#: Each settle here first waits out the search's debounce.
+settle = partial(conftest.settle, pause=SEARCH_DEBOUNCE + 0.05)
 
 
 async def test_typing_searches_and_highlights(demo_db):
@@ -153,14 +146,23 @@ async def test_a_letter_after_a_pause_searches_at_once(demo_db):
     app = make_app(demo_db, watch=False)
     async with app.run_test(size=WIDE) as pilot:
         app.clock = clock = FakeClock()
+        asked: list[str] = []
+        load_view = app.load_view
+
+        def recording(view, **kwargs):
+            asked.append(view.query)
+            load_view(view, **kwargs)
+
+        app.load_view = recording
         await pilot.press("slash", "d")
         await pilot.pause()  # no wait for a debounce: the query was asked for with the key
-        assert app.session.wanted.query == "d" and app._search_timer is None
+        assert app.session.wanted.query == "d" and asked == ["d"]
         clock.now += 1  # a pause in typing
         await pilot.press("o")
         await pilot.pause()
-        assert app.session.wanted.query == "do" and app._search_timer is None
-        await settle(app, pilot)
+        assert app.session.wanted.query == "do" and asked == ["d", "do"]
+        await settle(app, pilot)  # past the debounce: no query was left waiting for it
+        assert asked == ["d", "do"]
         assert app.view.query == "do" and "/do " in header(app)
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from reader.cli import cli
 from reader.schema import LATEST_VERSION
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, WIDE, header, notices
 
 
 def reader(*args: str):
@@ -77,13 +77,14 @@ async def test_the_app_opens_a_read_only_database_and_says_marks_cannot_be_saved
     remount_readonly(point)
     before = db.read_bytes()
     app = make_app(db, watch=False)
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
         await pilot.pause()
-        assert "read-only: marks cannot be saved" in str(app.query_one("#view-title").render())
+        assert "read-only: marks cannot be saved" in header(app)
         await pilot.press("enter", "m", "s", "A")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert any(n.title == "Not saved" for n in app._notifications)
+        titles = [notice.partition("\n")[0] for notice in notices(app)]
+        assert "Not saved" in titles, notices(app)
         assert app.is_running
     assert db.read_bytes() == before
 

@@ -12,53 +12,10 @@ import time
 from functools import partial
 from pathlib import Path
 
-import pytest
-
 from reader.marks import MarkWriter, Write
 from reader.schema import DatabaseGone
 from reader.store import Store
-
-HOLD_LOCK = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-sys.stdin.readline()
-conn.execute("COMMIT")
-"""
-
-
-class LockHolder:
-    """Another process holding the database's write lock until ``release()``."""
-
-    def __init__(self, db: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", HOLD_LOCK, str(db)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout.readline().strip() == "locked"
-
-    def release(self) -> None:
-        if self.process.poll() is None:
-            self.process.stdin.write("\n")
-            self.process.stdin.flush()
-            self.process.wait(10)
-
-
-@pytest.fixture
-def lock_holder():
-    holders: list[LockHolder] = []
-
-    def hold(db: Path) -> LockHolder:
-        holder = LockHolder(db)
-        holders.append(holder)
-        return holder
-
-    yield hold
-    for holder in holders:
-        holder.release()
+from tests.conftest import read_state, wait_until
 
 
 class Recorder:
@@ -80,14 +37,6 @@ def mark(article_id: int, read: bool) -> Write:
     return Write(lambda store: store.mark_read([article_id], read), key=(article_id, read))
 
 
-def read_of(db: Path) -> dict[int, int]:
-    conn = sqlite3.connect(db)
-    try:
-        return dict(conn.execute("SELECT id, read FROM articles"))
-    finally:
-        conn.close()
-
-
 def writer_on(db: Path, recorder: Recorder, **options) -> MarkWriter:
     return MarkWriter(
         partial(Store, db),
@@ -96,13 +45,6 @@ def writer_on(db: Path, recorder: Recorder, **options) -> MarkWriter:
         waiting=recorder.waiting,
         **options,
     )
-
-
-def wait_until(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def test_writes_in_order_and_reports_each(demo_db):
@@ -116,7 +58,7 @@ def test_writes_in_order_and_reports_each(demo_db):
     assert [e[1] for e in recorder.events] == [(1, True), (1, False), (1, True), (2, True)]
     # Each write saw the state the one before it left: nothing overtook anything.
     assert [e[2] for e in recorder.events] == [{1: False}, {1: True}, {1: False}, {2: False}]
-    assert read_of(demo_db)[1] == 1 and read_of(demo_db)[2] == 1
+    assert read_state(demo_db)[1] == 1 and read_state(demo_db)[2] == 1
 
 
 def test_waits_for_another_process_and_drops_nothing(demo_db, lock_holder):
@@ -125,17 +67,17 @@ def test_waits_for_another_process_and_drops_nothing(demo_db, lock_holder):
     holder = lock_holder(demo_db)
     for article_id in (3, 4, 5):
         writer.submit(mark(article_id, True))
-    wait_until(lambda: ("waiting", True) in recorder.events)
+    wait_until(lambda: ("waiting", True) in recorder.events, what="the writer saying it waits")
     time.sleep(0.5)  # many tries of 0.05 s each: none of them may drop a mark
     assert writer.pending == 3
     assert not any(e[0] in ("saved", "failed") for e in recorder.events)
-    assert {read_of(demo_db)[i] for i in (3, 4, 5)} == {0}
+    assert {read_state(demo_db)[i] for i in (3, 4, 5)} == {0}
     holder.release()
     assert writer.close(timeout=10)
     kinds = [e[0] if e[0] != "waiting" else e for e in recorder.events]
     assert kinds == [("waiting", True), ("waiting", False), "saved", "saved", "saved"]
     assert [e[1] for e in recorder.events if e[0] == "saved"] == [(3, True), (4, True), (5, True)]
-    assert {read_of(demo_db)[i] for i in (3, 4, 5)} == {1}
+    assert {read_state(demo_db)[i] for i in (3, 4, 5)} == {1}
 
 
 def test_a_write_that_cannot_be_saved_fails_alone(demo_db):
@@ -157,7 +99,7 @@ def test_a_write_that_cannot_be_saved_fails_alone(demo_db):
         ("saved", (8, True)),
     ]
     assert "refused by a trigger" in str(recorder.events[1][2])
-    states = read_of(demo_db)
+    states = read_state(demo_db)
     assert (states[6], states[7], states[8]) == (1, 0, 1)
 
 
@@ -165,7 +107,7 @@ def test_never_writes_into_a_file_put_in_the_databases_place(demo_db, tmp_path):
     recorder = Recorder()
     writer = writer_on(demo_db, recorder)
     writer.submit(mark(1, True))
-    wait_until(lambda: recorder.events)
+    wait_until(lambda: recorder.events, what="the writer reporting")
     conn = sqlite3.connect(demo_db)  # the WAL into the file, so that a copy has it all
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -178,7 +120,7 @@ def test_never_writes_into_a_file_put_in_the_databases_place(demo_db, tmp_path):
     assert recorder.events[-1][0] == "failed"
     assert isinstance(recorder.events[-1][2], DatabaseGone)
     assert "moved or replaced" in str(recorder.events[-1][2])
-    assert read_of(demo_db) == read_of(tmp_path / "pristine.db")  # untouched
+    assert read_state(demo_db) == read_state(tmp_path / "pristine.db")  # untouched
 
 
 def test_close_abandons_writes_still_waiting_after_its_timeout(demo_db, lock_holder):
@@ -186,7 +128,7 @@ def test_close_abandons_writes_still_waiting_after_its_timeout(demo_db, lock_hol
     writer = writer_on(demo_db, recorder, lock_wait=0.05)
     lock_holder(demo_db)
     writer.submit(mark(9, True))
-    wait_until(lambda: ("waiting", True) in recorder.events)
+    wait_until(lambda: ("waiting", True) in recorder.events, what="the writer saying it waits")
     assert writer.close(timeout=0.2) is False
     assert recorder.events[-1][0] == "failed"
     assert "closed while another process held" in str(recorder.events[-1][2])
@@ -200,7 +142,7 @@ def test_looks_tell_another_process_commits_from_its_own(demo_db):
     writer.submit(mark(1, True))
     writer.submit(mark(2, True))
     writer.look_for_changes()
-    wait_until(lambda: len(recorder.events) == 2)
+    wait_until(lambda: len(recorder.events) == 2, what="two reports")
     time.sleep(0.2)
     assert not changed.is_set()  # its own marks are no news
     done = subprocess.run(

@@ -33,10 +33,10 @@ import widgets.app
 from reader.article import Article
 from reader.filters import Filter
 from reader.store import Store
+from tests.conftest import WIDE, header, settle, wait_for
 from widgets.app import make_app
 
 READER = Path(sys.executable).parent / "reader"
-WIDE = (140, 40)
 MARK_SECONDS = 1.0  # a mark made in the app is visible to another process within this
 # The watcher's period in the main test: the real 2 s would make its eight waits alone take
 # about 10 s. The deadlines below follow the real period, in case this one is not taken up.
@@ -235,22 +235,6 @@ def newest_first(db: Path) -> list[int]:
     return [r[0] for r in probe(db, "SELECT id FROM articles ORDER BY sort_key DESC, id DESC")]
 
 
-async def settle(app, pilot) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def wait_for(condition, timeout: float, what: str, step: float = 0.05) -> None:
-    """Keep the app's loop running until ``condition()`` holds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.1f} s")
-        await asyncio.sleep(step)
-
-
 async def trigger_workers(app, pilot) -> None:
     """What the bug report did first: a search typed and dropped, then a reload."""
     await settle(app, pilot)
@@ -264,10 +248,6 @@ async def all_saved(app, pilot, count: int, timeout: float = 5.0) -> None:
     await wait_for(lambda: app.pending_marks == 0, timeout, "the marks written")
     await pilot.pause()  # the writer reports a save on the UI thread, after its count
     await wait_for(lambda: len(app.saved_marks) >= count, 2.0, f"{count} marks saved")
-
-
-def title(app) -> str:
-    return str(app.query_one("#view-title").render())
 
 
 class Checks:
@@ -302,7 +282,7 @@ class Checks:
             WATCH_DEADLINE,
             f"after {step}: the app showing an import without a key",
         )
-        assert app.headlines._row(0).headline == headline, step
+        assert app.headlines.index_of(await id_of(db, headline)) == 0, step
         # ... and after r.
         path, headline = write_article(self.folder, f"refreshed after {step}")
         await reader_ok(db, "import", str(path))
@@ -310,8 +290,8 @@ class Checks:
         await pilot.press("r")
         await settle(app, pilot)
         assert app.headlines.total == total, (step, app.headlines.total, total)
-        assert app.headlines._row(0).headline == headline, step
-        assert f"{total} shown" in title(app), (step, title(app))
+        assert app.headlines.index_of(await id_of(db, headline)) == 0, step
+        assert f"{total} shown" in header(app), (step, header(app))
         assert app.headlines.current.id == row.id, f"after {step}: the cursor moved"
         check_files(db, when=f"after {step} and two imports")
 
@@ -351,7 +331,7 @@ async def test_the_app_beside_other_reader_processes(group, demo_db, tmp_path, m
                 assert app.headlines.index_of(await id_of(db, headline)) is not None
             if args[0] == "mark-read":
                 index = app.headlines.index_of(oldest)
-                assert index is not None and app.headlines._row(index).read
+                assert index is not None and app.headlines.row_of(oldest).read
         done = await areader(db, "doctor")
         assert done.returncode == 0, done.stdout + done.stderr
         check_files(db, when="at the end")
@@ -396,14 +376,21 @@ async def test_the_app_beside_a_second_reader_app_in_tmux(demo_db, tmp_path):
             for keys in (["/", "p", "o"], ["Escape"], ["t"], ["Escape"], ["r"]):
                 term.send(*keys)
                 await asyncio.sleep(0.2)
+            # This app on the last article, not starred yet, as the other app stars it.
+            await pilot.press("G")
+            await settle(app, pilot)
+            last = app.headlines.current
+            assert last.id == ids[-1] and not last.starred
             term.send("G", "s")
             await wait_elsewhere(db, ids[-1], "starred", True)
             # The app here follows the other app's mark on its own (its watcher).
             await wait_for(
-                lambda: (row := app.headlines._row(len(ids) - 1)) is not None and row.starred,
+                lambda: app.headlines.current.starred,
                 WATCH_DEADLINE,
                 "the app showing the star made by the app in tmux",
             )
+            assert app.headlines.current.id == ids[-1]
+            await pilot.press("g")
             term.send("q")
             await wait_for(term.pane_dead, 10, "the app in tmux quitting")
             await checks.after("a second app in tmux quit")
