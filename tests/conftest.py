@@ -56,6 +56,16 @@ def demo_db(tmp_path: Path) -> Path:
     return copy
 
 
+def load_synth():
+    """``benchmarks/synth.py``, the benchmarks' article generator (a script, not a package)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import synth
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return synth
+
+
 def read_state(db: Path) -> dict[int, int]:
     """``{article id: read}`` as another connection sees it."""
     conn = sqlite3.connect(db)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from reader.cli import cli
 from reader.parse import ParseError, parse_bytes
-from tests.conftest import ROOT, wait_until
+from tests.conftest import load_synth, wait_until
 
 READER = Path(sys.executable).parent / "reader"
 OLD = "an older backup, kept until a new one is whole\n" * 100
@@ -49,12 +49,9 @@ def leftovers(folder: Path, *keep: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def big_db(tmp_path_factory) -> Path:
     """5,000 synthetic articles: an export long enough (~17 MB) to interrupt in the middle."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import synth
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    return synth.build_db(tmp_path_factory.mktemp("big") / "big.db", 5000, tags=200, workers=1)
+    return load_synth().build_db(
+        tmp_path_factory.mktemp("big") / "big.db", 5000, tags=200, workers=1
+    )
 
 
 def test_ctrl_c_mid_export_leaves_the_old_file_whole(big_db, tmp_path):

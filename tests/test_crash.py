@@ -44,7 +44,7 @@ from reader.article import Article, tag_key
 from reader.importer import BATCH_SIZE, collect, import_sources
 from reader.parse import parse_bytes
 from reader.store import Store, content_hash, identity
-from tests.conftest import wait_until
+from tests.conftest import load_synth, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 READER = Path(sys.executable).parent / "reader"
@@ -136,11 +136,7 @@ def remove_db(db: Path) -> None:
 def corpus(tmp_path_factory) -> Corpus:
     """FILES synthetic articles in ``a``, the same with one in four edited in ``b``, what the
     parser makes of each file, and how long one import of ``a`` takes here."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import synth
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    synth = load_synth()
     base = tmp_path_factory.mktemp("crash-corpus")
     a, b = base / "a", base / "b"
     paths = synth.write_files(a, FILES)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from reader.article import Article, ParseError
 from reader.parse import parse_bytes, parse_text
 from reader.sanitize import BIDI_CONTROLS, is_clean, sanitize
+from tests.conftest import load_synth
 
 
 def parse(text: str) -> Article:
@@ -312,3 +313,10 @@ def test_any_text_gives_a_clean_article_or_a_parse_error(text):
         return
     _assert_clean(a)
     assert a.headline
+
+
+def test_the_parser_reads_back_what_the_generator_wrote():
+    """``benchmarks/synth.py`` records each field as it writes it, every quote's speaker
+    included (the person it attributed the quote to, by name, surname or he/she), without
+    reading its own text: on 2,000 articles, every form of attribution, the parser agrees."""
+    assert load_synth().check(2000) == []
