@@ -20,6 +20,7 @@ settings.register_profile("reader", deadline=None, suppress_health_check=[Health
 settings.load_profile("reader")
 
 ROOT = Path(__file__).resolve().parent.parent
+APP_STYLES = ROOT / "widgets" / "app.tcss"  # for test apps that mount one widget
 SAMPLES = ROOT / "samples"
 SAMPLE = SAMPLES / "kremlin-prisoner-swap.txt"
 #: The terminal of the app's tests: wide enough for the list and the article side by side.
@@ -190,3 +191,12 @@ def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(_said(what, timeout))
         time.sleep(step)
+
+
+def burst(app, *keys: str) -> None:
+    """Keys as a terminal delivers them when typed fast: all queued before any is handled."""
+    from textual import events
+
+    characters = {"slash": "/", "enter": "\r", "escape": None, "space": " ", "backspace": None}
+    for key in keys:
+        app.post_message(events.Key(key, characters.get(key, key)))

@@ -6,22 +6,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-from textual import events
-
 import reader.session
 from reader.article import Article
 from reader.filters import Filter
 from reader.store import Store
-from tests.conftest import WIDE, header, notices, read_state, settle, wait_for
+from tests.conftest import WIDE, burst, header, notices, read_state, settle, wait_for
 from widgets.app import make_app
 from widgets.article_view import ArticleView
-
-
-def burst(app, *keys: str) -> None:
-    """Keys as a terminal delivers them when typed fast: all queued before any is handled."""
-    characters = {"slash": "/", "enter": "\r", "escape": None, "space": " ", "backspace": None}
-    for key in keys:
-        app.post_message(events.Key(key, characters.get(key, key)))
 
 
 def unread_in_db(db) -> int:

@@ -14,7 +14,7 @@ from textual.widgets import Button
 from reader.article import Article, Block
 from reader.parse import parse_bytes, parse_text
 from reader.store import StoredArticle
-from tests.conftest import SAMPLE, settle
+from tests.conftest import APP_STYLES, SAMPLE, settle
 from widgets.article_view import ArticleView, format_published, wrap_offsets
 from widgets.messages import ArticleEndReached, TagChosen
 
@@ -24,6 +24,8 @@ MARKUP = "[bold]x[/] [@click=app.quit]quit[/] $var :smile: [link=https://x.test]
 
 class ViewApp(App):
     """Only the pane; collects what it posts."""
+
+    CSS_PATH = APP_STYLES  # the widgets' styles live in the app's stylesheet
 
     def __init__(self, stored: StoredArticle | None = None) -> None:
         super().__init__()

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 
+from tests.conftest import APP_STYLES
 from widgets.help_screen import HelpScreen, HelpTable, help_rows
 
 LIST_BINDINGS = [
@@ -36,6 +37,8 @@ SECTIONS = [
 
 
 class HelpApp(App[None]):
+    CSS_PATH = APP_STYLES  # the widgets' styles live in the app's stylesheet
+
     def __init__(self, sections: Sequence[tuple[str, Sequence[BindingType]]]) -> None:
         super().__init__()
         self.sections = sections

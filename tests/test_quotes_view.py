@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from reader.filters import Filter
 from reader.store import QuoteRow, Store
-from tests.conftest import settle
+from tests.conftest import APP_STYLES, settle
 from widgets.key_bar import KeyBar
 from widgets.quotes_view import (
     QuoteOpened,
@@ -29,6 +29,8 @@ PESKOV = "Dmitry Peskov"
 
 class QuotesApp(App[None]):
     """Holds a store (and one per worker thread, as the reader does) and opens the screen."""
+
+    CSS_PATH = APP_STYLES  # the widgets' styles live in the app's stylesheet
 
     def __init__(self, db: Path, view: Filter = Filter()) -> None:
         super().__init__()

@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from reader.store import TagCount
+from tests.conftest import APP_STYLES
 from widgets.key_bar import KeyBar
 from widgets.messages import LastTagRemoved, TagChosen
 from widgets.picker import NameMatcher
@@ -40,6 +41,8 @@ TAGS = tags_of(
 
 class PickerApp(App[None]):
     """Pushes a picker and records what reaches the App."""
+
+    CSS_PATH = APP_STYLES  # the widgets' styles live in the app's stylesheet
 
     def __init__(self, tags: Sequence[TagCount], chosen: Sequence[str] = ()) -> None:
         super().__init__()

@@ -394,33 +394,6 @@ class ArticleView(ScrollView, can_focus=True):
         "article-view--match",
     }
 
-    DEFAULT_CSS = """
-    ArticleView {
-        background: $surface;
-        color: $foreground;
-        overflow-x: hidden;
-        overflow-y: auto;
-        scrollbar-gutter: stable;
-        &:focus {
-            background-tint: $foreground 4%;
-        }
-        & > .article-view--headline { text-style: bold; color: $text; }
-        & > .article-view--meta { color: $text-muted; }
-        & > .article-view--caption { color: $text-muted; text-style: italic; }
-        & > .article-view--lede { text-style: bold; }
-        & > .article-view--subheading { text-style: bold underline; color: $text-primary; }
-        & > .article-view--quote { background: $warning-muted; color: $text; }
-        & > .article-view--speaker { color: $text-muted; text-style: italic; }
-        & > .article-view--chip { background: $primary-muted; color: $text; }
-        & > .article-view--chip-cursor {
-            background: $block-cursor-background;
-            color: $block-cursor-foreground;
-            text-style: $block-cursor-text-style;
-        }
-        & > .article-view--hint { color: $text-muted; text-style: italic; }
-    }
-    """
-
     _SCROLL = Binding.Group("Scroll", compact=True)
     BINDINGS = [
         Binding("tab", "next_chip", "Next tag", id="article-view.next-chip"),

@@ -50,20 +50,6 @@ class HelpTable(Static):
 
     COMPONENT_CLASSES = {"help-table--section", "help-table--key"}
 
-    DEFAULT_CSS = """
-    HelpTable {
-        height: auto;
-        & > .help-table--section {
-            color: $text-accent;
-            text-style: bold;
-        }
-        & > .help-table--key {
-            color: $text-primary;
-            text-style: bold;
-        }
-    }
-    """
-
     def __init__(self, sections: Sequence[tuple[str, Sequence[HelpRow]]], **kwargs) -> None:
         super().__init__(self.build(sections), **kwargs)
 
@@ -105,25 +91,6 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "close", "Close", id="help.close-q", show=False),
         Binding("question_mark", "close", "Close", id="help.close-question", show=False),
     ]
-
-    DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-        #help {
-            width: auto;
-            max-width: 95%;
-            height: auto;
-            max-height: 90%;
-            padding: 0 2;
-            border: round $border;
-            border-title-color: $text-accent;
-            background: $surface;
-        }
-        HelpTable {
-            width: auto;
-        }
-    }
-    """
 
     def __init__(self, sections: Sequence[tuple[str, Sequence[BindingType]]]) -> None:
         super().__init__()

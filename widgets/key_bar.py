@@ -17,24 +17,6 @@ from textual.widget import Widget
 class KeyBar(Widget):
     """Key hints for the current focus, e.g. ``⏎ Open  m Read/unread  ? Help``."""
 
-    DEFAULT_CSS = """
-    KeyBar {
-        dock: bottom;
-        height: 1;
-        background: $footer-background;
-        color: $footer-foreground;
-    }
-    KeyBar > .key-bar--key {
-        color: $footer-key-foreground;
-        background: $footer-key-background;
-        text-style: bold;
-    }
-    KeyBar > .key-bar--description {
-        color: $footer-description-foreground;
-        background: $footer-description-background;
-    }
-    """
-
     COMPONENT_CLASSES = {"key-bar--key", "key-bar--description"}
 
     def __init__(self, *, id: str | None = None) -> None:

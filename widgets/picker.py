@@ -225,33 +225,6 @@ class MatchList(ScrollView, can_focus=False):
         "match-list--empty",
     }
 
-    DEFAULT_CSS = """
-    MatchList {
-        height: 1fr;
-        overflow-x: hidden;
-        overflow-y: auto;
-        scrollbar-size-vertical: 1;
-        background: $surface;
-        color: $foreground;
-        & > .match-list--cursor {
-            background: $block-cursor-background;
-            color: $block-cursor-foreground;
-            text-style: $block-cursor-text-style;
-        }
-        & > .match-list--match {
-            color: $text-accent;
-            text-style: bold underline;
-        }
-        & > .match-list--count {
-            color: $text-muted;
-        }
-        & > .match-list--empty {
-            color: $text-muted;
-            text-style: italic;
-        }
-    }
-    """
-
     LABEL_PREFIX: ClassVar[str] = ""  # shown before each name ("#" for tags)
 
     def __init__(self, matcher: NameMatcher, *, id: str | None = None) -> None:
@@ -453,27 +426,6 @@ class PickerScreen(ModalScreen[ResultT]):
     """
 
     PREFIX: ClassVar[str] = "picker"
-
-    DEFAULT_CSS = """
-    PickerScreen {
-        align: center middle;
-        .picker {
-            width: 84;
-            max-width: 95%;
-            height: 80%;
-            padding: 0 1;
-            border: round $border;
-            background: $surface;
-        }
-        .picker-title {
-            height: 1;
-            text-style: bold;
-        }
-        .picker > Input {
-            margin: 1 0 0 0;
-        }
-    }
-    """
 
     matcher: NameMatcher
 

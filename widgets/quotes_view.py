@@ -62,38 +62,6 @@ class QuoteList(VirtualList[QuoteRow]):
         "quote-list--placeholder",
     }
 
-    DEFAULT_CSS = """
-    QuoteList {
-        height: 1fr;
-        overflow-x: hidden;
-        scrollbar-size-vertical: 1;
-        & > .quote-list--speaker {
-            color: $text-accent;
-            text-style: bold;
-        }
-        & > .quote-list--unattributed, & > .quote-list--headline {
-            color: $text-muted;
-            text-style: italic;
-        }
-        & > .quote-list--date {
-            color: $text-muted;
-        }
-        & > .quote-list--quote {
-            color: $foreground;
-        }
-        & > .quote-list--placeholder {
-            color: $text-disabled;
-        }
-        & > .quote-list--cursor {
-            background: $panel-lighten-1;
-        }
-        &:focus > .quote-list--cursor {
-            background: $block-cursor-background;
-            color: $block-cursor-foreground;
-        }
-    }
-    """
-
     BINDINGS = [
         *cursor_bindings("quotes"),
         Binding("enter", "open", "Open article", id="quotes.open"),
@@ -232,17 +200,6 @@ class QuotesScreen(Screen[None]):
         Binding("q", "close", "Close", id="quotes.q", show=False),
         Binding("question_mark", "app.help", "Help", id="quotes.help", key_display="?"),
     ]
-
-    DEFAULT_CSS = """
-    QuotesScreen {
-        layout: vertical;
-        #quotes-title {
-            height: 1;
-            background: $panel;
-            color: $text;
-        }
-    }
-    """
 
     def __init__(
         self, store: Store, thread_store: Callable[[], Store], view: Filter = Filter()
@@ -408,12 +365,6 @@ class SpeakerPicker(PickerScreen[str | None]):
     INPUT = _SpeakerInput
     LIST = SpeakerList
     BINDINGS = picker_bindings(PREFIX)
-
-    DEFAULT_CSS = """
-    SpeakerPicker #speaker-picker {
-        width: 64;
-    }
-    """
 
     def __init__(self, speakers: Sequence[tuple[str, int]] | None) -> None:
         """``speakers=None`` opens at once; ``set_speakers`` brings them."""

@@ -48,19 +48,6 @@ class TagChips(Static):
 
     COMPONENT_CLASSES = {"tag-chips--chip", "tag-chips--hint"}
 
-    DEFAULT_CSS = """
-    TagChips {
-        height: auto;
-        & > .tag-chips--chip {
-            color: $text-accent;
-            text-style: bold;
-        }
-        & > .tag-chips--hint {
-            color: $text-muted;
-        }
-    }
-    """
-
     def __init__(self, names: Sequence[str] = (), *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.names: list[str] = list(names)
@@ -128,12 +115,6 @@ class TagPicker(PickerScreen[None]):
             priority=True,
         ),
     ]
-
-    DEFAULT_CSS = """
-    TagPicker #tag-picker-chips {
-        margin: 1 0 0 0;
-    }
-    """
 
     def __init__(self, tags: Sequence[TagCount] | None, chosen: Sequence[str] = ()) -> None:
         """``tags=None`` opens the picker at once; ``set_items`` brings them."""
