@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from functools import partial
 
-import widgets.app
+import widgets.search_field
 from reader.filters import Filter
 from reader.store import Store
 from tests import conftest
 from tests.conftest import WIDE, header
-from widgets.app import SEARCH_DEBOUNCE, make_app
+from widgets.app import make_app
 from widgets.article_view import ArticleView
 from widgets.headline_list import HeadlineList
+from widgets.search_field import SEARCH_DEBOUNCE
 
 #: Each settle here first waits out the search's debounce.
 settle = partial(conftest.settle, pause=SEARCH_DEBOUNCE + 0.05)
@@ -170,7 +171,7 @@ async def test_a_letter_after_a_pause_searches_at_once(demo_db):
 async def test_a_fast_burst_runs_two_queries_not_one_a_letter(demo_db, monkeypatch):
     # The wait for the end of the burst, long enough that a loaded machine's gaps between
     # the pilot's key presses never end it early; enter then runs the search at once.
-    monkeypatch.setattr(widgets.app, "SEARCH_DEBOUNCE", 5.0)
+    monkeypatch.setattr(widgets.search_field, "SEARCH_DEBOUNCE", 5.0)
     app = make_app(demo_db, watch=False)
     async with app.run_test(size=WIDE) as pilot:
         app.clock = FakeClock()  # time stands still: every letter is in the burst

@@ -29,7 +29,6 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import WorkerFailed, get_current_worker
 
@@ -41,7 +40,6 @@ from reader.search import parse_query
 from reader.session import Marks, Outcome, ReadOnly, Session, Window
 from reader.store import Headline, Store
 from widgets.article_view import ArticleView
-from widgets.clean_input import CleanInput, clean_field_text
 from widgets.headline_list import HeadlineList
 from widgets.key_bar import KeyBar
 from widgets.messages import (
@@ -54,18 +52,16 @@ from widgets.messages import (
     MarkSaved,
     QuoteOpened,
     SaveWaiting,
+    SearchTyped,
     TagChosen,
     TagsLoaded,
     UnreadCounted,
     UnreadFound,
     ViewLoaded,
 )
+from widgets.search_field import SearchField
 
 NARROW_WIDTH = 100
-# A letter typed after a pause searches at once; letters typed closer together than this
-# (a paste, keys faster than about 12 a second) wait until typing pauses: such a burst runs
-# two queries, not one each.
-SEARCH_DEBOUNCE = 0.08
 WATCH_SECONDS = 2.0
 NOTICE_SECONDS = 3.0
 STICKY_SECONDS = 24 * 3600.0  # a notice that stays until dismissed
@@ -133,9 +129,7 @@ class ReaderApp(App[None]):
         )
         self.current_id: int | None = None
         self._article_pending = False
-        self._search_timer: Timer | None = None
-        self._last_keystroke = -1.0  # time.monotonic() of the last change to the search field
-        self.clock = time.monotonic  # replaceable by tests
+        self.clock = time.monotonic  # the search field's, replaceable by tests
         self._picker = None  # the open tag picker, waiting for its tags
         self._last_notice: tuple[str, float] = ("", 0.0)
         self._undo_notice: Notification | None = None  # "... ctrl+z undoes it."
@@ -647,19 +641,15 @@ class ReaderApp(App[None]):
     # ---- search ------------------------------------------------------------------------
 
     @property
-    def search_input(self) -> Input:
-        return self.query_one("#search", Input)
+    def search_input(self) -> SearchField:
+        return self.query_one("#search", SearchField)
 
     async def action_search(self) -> None:
         """Open (or return to) the search field above the list."""
         if not self.query("#search"):
             # Keys typed right after `/` wait in the app's queue while this awaits, so they
             # land in the field once it is focused.
-            field = CleanInput(
-                placeholder='search: words, "a phrase", -exclude  (enter: to the list)',
-                id="search",
-            )
-            await self.query_one("#sidebar").mount(field, before="#active-tags")
+            await self.query_one("#sidebar").mount(SearchField(id="search"), before="#active-tags")
         if self.session.begin_search(self.current_id):
             self.search_input.value = ""
         # Narrow and reading: back to the list, where the field is.
@@ -667,55 +657,27 @@ class ReaderApp(App[None]):
         self.search_input.display = True
         _focus_now(self.search_input)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "search" or not self.session.searching:
+    def on_search_typed(self, message: SearchTyped) -> None:
+        if not self.session.searching:
             # Closed already: "/dock" and escape in one burst close the search before the
             # field's last changes arrive, and those must not start it again.
             return
-        # The first letter after a pause searches at once (no wait for a debounce); letters
-        # that follow it quickly wait until typing pauses. Each query runs in a worker that
-        # replaces the last.
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_timer = None
-        if not event.value:  # an emptied field (also when `/` reopens it): the plain view
-            self._run_search()
-            return
-        now = self.clock()
-        in_burst = now - self._last_keystroke < SEARCH_DEBOUNCE
-        self._last_keystroke = now
-        if in_burst:
-            self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._run_search)
-        else:
-            self._run_search()
-
-    def _run_search(self) -> None:
-        self._search_timer = None
-        if not self.session.searching:
-            return  # the search was closed meanwhile
-        try:
-            text = clean_field_text(self.search_input.value).strip()
-        except NoMatches:
-            return  # the timer fired as the app was closing
         # Against the view last asked for, not the one shown: "kr" still loading, then a
         # backspace back to the shown "k", must load "k" again or "kr" would land.
-        view = self.session.search_for(text)
+        view = self.session.search_for(message.text)
         if view is not None:
             self.load_view(view, keep_id=self.current_id)
 
     def action_search_done(self) -> None:
         """Enter in the search field: search now if typing had not paused, to the list."""
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._run_search()
+        if self.search_input.waiting:
+            self.search_input.search_now()
         _focus_now(self.headlines)
 
     def _end_search(self) -> None:
         """Close the search and go back to the view and article from before it."""
         view, article_id = self.session.end_search(self.current_id)
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_timer = None
+        self.search_input.stop()
         self.search_input.display = False
         _focus_now(self.headlines)
         self.load_view(view, keep_id=article_id)

@@ -160,3 +160,10 @@ class TagFieldBackspace(Message):
 
 class TagFieldEmptied(Message):
     """That backspace, found in the field's own turn to meet an empty field."""
+
+
+@dataclass
+class SearchTyped(Message):
+    """The search field's words, to search for now (see ``widgets.search_field``)."""
+
+    text: str
