@@ -83,17 +83,23 @@ def _strings(record: dict, name: str) -> list[str]:
     return [s for s in (sanitize_line(_valid(name, v)) for v in value) if s]
 
 
-def _published(value: Any) -> str | None:
+def _moment(value: Any, name: str) -> datetime | None:
+    """A date field of an export: ``None``, or an ISO 8601 string; anything else fails."""
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ParseError("'published' is not a string")
+        raise ParseError(f"{name!r} is not a string")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ParseError(f"{name!r} is not an ISO 8601 date: {value[:40]!r}") from None
+
+
+def _published(value: Any) -> str | None:
     from reader.dates import iso
 
-    try:
-        return iso(datetime.fromisoformat(value))
-    except ValueError:
-        raise ParseError(f"'published' is not an ISO 8601 date: {value[:40]!r}") from None
+    moment = _moment(value, "published")
+    return None if moment is None else iso(moment)
 
 
 def from_json(record: Any, origin: str | None = None) -> Incoming:
@@ -149,15 +155,8 @@ def from_json(record: Any, origin: str | None = None) -> Incoming:
 
 def _imported(value: Any) -> str | None:
     """The import time of an export, as the store keeps it (UTC, to the second)."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ParseError("'imported' is not a string")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ParseError(f"'imported' is not an ISO 8601 date: {value[:40]!r}") from None
-    return sort_key(moment.isoformat(), "")
+    moment = _moment(value, "imported")
+    return None if moment is None else sort_key(moment.isoformat(), "")
 
 
 def _flag(record: dict, name: str) -> bool:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
 from textual.strip import Strip
 
 from reader.datefmt import short_date
@@ -20,27 +19,15 @@ from reader.search import match_spans, parse_query
 from reader.session import Window
 from reader.store import Headline, Store
 from widgets.messages import ArticleHighlighted, ArticleOpened
-from widgets.virtual_list import PAGE, VirtualList, cursor_bindings
+from widgets.virtual_list import PAGE, VirtualList, list_bindings, list_classes
 
 
 class HeadlineList(VirtualList[Headline]):
     """Headlines of one view, newest first (or by relevance), with a cursor."""
 
     PREFIX = "headline-list"
-    COMPONENT_CLASSES = {
-        "headline-list--cursor",
-        "headline-list--unread",
-        "headline-list--read",
-        "headline-list--meta",
-        "headline-list--star",
-        "headline-list--placeholder",
-        "headline-list--match",
-    }
-
-    BINDINGS = [
-        *cursor_bindings("list"),
-        Binding("enter", "open", "Open", id="list.open"),
-    ]
+    COMPONENT_CLASSES = list_classes("headline-list", "unread", "read", "meta", "star", "match")
+    BINDINGS = list_bindings("list", "Open")
 
     #: What the empty list says (the app words it for the view).
     empty_message = "No articles in this view."

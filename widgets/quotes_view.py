@@ -31,7 +31,7 @@ from reader.store import QuoteRow, Store, TagCount
 from widgets.key_bar import KeyBar
 from widgets.messages import QuoteOpened, QuotesLoaded, SpeakersLoaded
 from widgets.picker import MatchList, PickerInput, PickerScreen, picker_bindings
-from widgets.virtual_list import PAGE, VirtualList, cursor_bindings
+from widgets.virtual_list import PAGE, VirtualList, list_bindings, list_classes
 
 __all__ = ["QuoteList", "QuoteOpened", "QuotesScreen", "SpeakerList", "SpeakerPicker"]
 
@@ -52,20 +52,10 @@ class QuoteList(VirtualList[QuoteRow]):
 
     LINES = 2  # who, where and when; then what was said
     PREFIX = "quote-list"
-    COMPONENT_CLASSES = {
-        "quote-list--speaker",
-        "quote-list--unattributed",
-        "quote-list--date",
-        "quote-list--quote",
-        "quote-list--headline",
-        "quote-list--cursor",
-        "quote-list--placeholder",
-    }
-
-    BINDINGS = [
-        *cursor_bindings("quotes"),
-        Binding("enter", "open", "Open article", id="quotes.open"),
-    ]
+    COMPONENT_CLASSES = list_classes(
+        "quote-list", "speaker", "unattributed", "date", "quote", "headline"
+    )
+    BINDINGS = list_bindings("quotes", "Open article")
 
     speaker: str | None = None
     awaiting_rows = True  # nothing shown yet: say so rather than "no quotes"

@@ -10,7 +10,7 @@ rows show. Rendered rows sit in an LRU cache of strips; a cursor move repaints t
 A subclass says only what differs: how to read a page (``read_*``), how to draw a row
 (``render_row``), a row's identity (``row_id``), what an empty list says (``empty_text``)
 and the messages it posts (``opened``, ``highlighted``). Its ``BINDINGS`` are
-``cursor_bindings(prefix)`` plus its own ``enter``.
+``list_bindings(prefix, open_label)``.
 """
 
 from __future__ import annotations
@@ -40,8 +40,9 @@ MAX_ROWS = 6 * PAGE  # rows kept around the viewport; the rest is read again on 
 RowT = TypeVar("RowT")
 
 
-def cursor_bindings(prefix: str) -> list[Binding]:
-    """j/k, arrows, g/G, home/end and the page keys, with ids ``PREFIX.down`` and so on."""
+def list_bindings(prefix: str, open_label: str) -> list[Binding]:
+    """j/k, arrows, g/G, home/end and the page keys (ids ``PREFIX.down`` and so on), and
+    ``enter`` to open the row under the cursor."""
     keys = [
         ("down", "cursor_down", "Next"),
         ("j", "cursor_down", "Next"),
@@ -55,9 +56,18 @@ def cursor_bindings(prefix: str) -> list[Binding]:
         ("pagedown", "page_down", "Page down"),
     ]
     return [
-        Binding(key, action, description, id=f"{prefix}.{key}", show=False)
-        for key, action, description in keys
+        *(
+            Binding(key, action, description, id=f"{prefix}.{key}", show=False)
+            for key, action, description in keys
+        ),
+        Binding("enter", "open", open_label, id=f"{prefix}.open"),
     ]
+
+
+def list_classes(prefix: str, *names: str) -> set[str]:
+    """A list's component classes: ``PREFIX--cursor`` and ``PREFIX--placeholder``, which
+    every list draws, and its own ``names``."""
+    return {f"{prefix}--{name}" for name in ("cursor", "placeholder", *names)}
 
 
 class VirtualList(Generic[RowT], ScrollView, can_focus=True):
