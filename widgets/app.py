@@ -60,6 +60,7 @@ from widgets.messages import (
     ViewLoaded,
 )
 from widgets.search_field import SearchField
+from widgets.view_title import ActiveTags, ViewTitle
 
 NARROW_WIDTH = 100
 WATCH_SECONDS = 2.0
@@ -235,12 +236,12 @@ class ReaderApp(App[None]):
     # ---- layout ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(id="view-title")
+        yield ViewTitle(id="view-title")
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
                 # The search field is mounted by the first `/`: an Input and its styles cost
                 # first paint about 7 ms.
-                yield Static(id="active-tags")
+                yield ActiveTags(id="active-tags")
                 yield HeadlineList(
                     self.store, self.thread_store, overlay=self.session.overlay, id="headlines"
                 )
@@ -287,31 +288,15 @@ class ReaderApp(App[None]):
         self.screen_stack[0].set_class(width < NARROW_WIDTH, "-narrow")
 
     def _update_header(self) -> None:
-        session, view = self.session, self.session.view
-        problem = parse_query(view.query).problem if view.query else None
-        if problem:
-            counts = (f" {problem}", "italic")
-        else:
-            unread = "…" if session.unread is None else f"{session.unread:,}"
-            counts = (f" {self.headlines.total:,} shown / {unread} unread", "dim")
-        title = Content.assemble((f" {view.describe()} ", "bold"), counts)
-        if session.readonly:
-            title += Content.styled("  read-only: marks cannot be saved", "italic")
-        elif session.save_waiting and (pending := session.pending):
-            title += Content.styled(
-                f"  saving {pending} mark{'s' if pending != 1 else ''}:"
-                " waiting for another process to finish writing",
-                "italic",
-            )
-        self.query_one("#view-title", Static).update(title)
-        chips = self.query_one("#active-tags", Static)
-        chips.display = bool(view.tags)
-        if view.tags:
-            parts: list[tuple[str, str] | str] = [" "]
-            for tag in view.tags:
-                parts += [(f" #{tag} ", "reverse"), " "]
-            parts.append(("  T clears", "dim"))
-            chips.update(Content.assemble(*parts))
+        session = self.session
+        self.query_one(ViewTitle).show(
+            session.view,
+            self.headlines.total,
+            session.unread,
+            readonly=session.readonly,
+            waiting=session.pending if session.save_waiting else 0,
+        )
+        self.query_one(ActiveTags).show(session.view.tags)
         self.refresh_bindings()
 
     # ---- views -------------------------------------------------------------------------
@@ -761,28 +746,10 @@ class ReaderApp(App[None]):
     # ---- help and palette ----------------------------------------------------------------
 
     def action_help(self) -> None:
-        from widgets.help_screen import HelpScreen
-        from widgets.quotes_view import QuoteList, QuotesScreen, SpeakerPicker, _SpeakerInput
-        from widgets.tag_picker import TagPicker, _TagInput
+        from widgets.help_screen import HelpScreen, reader_help
 
-        if isinstance(self.screen, HelpScreen):
-            return
-        search = [b for b in self.BINDINGS if b.action == "search_done"]
-        everywhere = [b for b in self.BINDINGS if b.action != "search_done"]
-        palette = Binding("ctrl+p", "command_palette", "Every action by name")
-        self.push_screen(
-            HelpScreen(
-                [
-                    ("Headlines", HeadlineList.BINDINGS),
-                    ("Article", ArticleView.BINDINGS),
-                    ("Everywhere", [*everywhere, palette]),
-                    ("Search field", search),
-                    ("Tag picker", [*_TagInput.BINDINGS, *TagPicker.BINDINGS]),
-                    ("Quotes view", [*QuoteList.BINDINGS, *QuotesScreen.BINDINGS]),
-                    ("Speaker picker", [*_SpeakerInput.BINDINGS, *SpeakerPicker.BINDINGS]),
-                ]
-            )
-        )
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(reader_help(self.BINDINGS))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -109,3 +109,27 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss()
+
+
+def reader_help(app_bindings: Sequence[Binding]) -> HelpScreen:
+    """The reading screen's help: every place's keys, the app's own (``app_bindings``)
+    under "Everywhere" except enter in the search field, which gets its own section."""
+    from widgets.article_view import ArticleView
+    from widgets.headline_list import HeadlineList
+    from widgets.quotes_view import QuoteList, QuotesScreen, SpeakerPicker, _SpeakerInput
+    from widgets.tag_picker import TagPicker, _TagInput
+
+    search = [b for b in app_bindings if b.action == "search_done"]
+    everywhere = [b for b in app_bindings if b.action != "search_done"]
+    palette = Binding("ctrl+p", "command_palette", "Every action by name")
+    return HelpScreen(
+        [
+            ("Headlines", HeadlineList.BINDINGS),
+            ("Article", ArticleView.BINDINGS),
+            ("Everywhere", [*everywhere, palette]),
+            ("Search field", search),
+            ("Tag picker", [*_TagInput.BINDINGS, *TagPicker.BINDINGS]),
+            ("Quotes view", [*QuoteList.BINDINGS, *QuotesScreen.BINDINGS]),
+            ("Speaker picker", [*_SpeakerInput.BINDINGS, *SpeakerPicker.BINDINGS]),
+        ]
+    )
