@@ -67,11 +67,24 @@ def load_synth():
     return synth
 
 
-def read_state(db: Path) -> dict[int, int]:
-    """``{article id: read}`` as another connection sees it."""
+def read_state(db: Path, column: str = "read") -> dict[int, int]:
+    """``{article id: read}`` (or another mark ``column``) as another connection sees it."""
     conn = sqlite3.connect(db)
     try:
-        return dict(conn.execute("SELECT id, read FROM articles"))
+        return dict(conn.execute(f"SELECT id, {column} FROM articles"))
+    finally:
+        conn.close()
+
+
+def refuse_marks(db: Path, column: str, article_id: int, reason: str = "refused by a trigger"):
+    """Make the database refuse to change ``column`` of one article (a write that truly
+    cannot be saved), as another connection would."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute(
+            f"CREATE TRIGGER refuse BEFORE UPDATE OF {column} ON articles"
+            f" WHEN NEW.id = {int(article_id)} BEGIN SELECT RAISE(ABORT, '{reason}'); END"
+        )
     finally:
         conn.close()
 

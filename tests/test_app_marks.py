@@ -19,19 +19,10 @@ import pytest
 
 import reader.session
 import widgets.app
-from reader.store import Store
-from tests.conftest import WIDE, header, notices, read_state, settle, wait_for
+from tests.conftest import WIDE, header, notices, read_state, refuse_marks, settle, wait_for
 from widgets.app import make_app
 
 READER = Path(sys.executable).parent / "reader"
-
-
-def starred_state(db: Path) -> dict[int, int]:
-    conn = sqlite3.connect(db)
-    try:
-        return dict(conn.execute("SELECT id, starred FROM articles"))
-    finally:
-        conn.close()
 
 
 async def test_marks_wait_for_another_process_without_freezing_and_are_all_saved(
@@ -71,7 +62,7 @@ async def test_marks_wait_for_another_process_without_freezing_and_are_all_saved
             (third, "read", True),
         ]
         assert "waiting" not in header(app)
-    states, stars = read_state(demo_db), starred_state(demo_db)
+    states, stars = read_state(demo_db), read_state(demo_db, "starred")
     assert states[first] == 1 and states[third] == 1 and stars[second] == 1
 
 
@@ -97,12 +88,7 @@ async def test_a_mark_that_cannot_be_saved_stays_said_and_shows_the_stored_state
     async with app.run_test(size=WIDE, notifications=True) as pilot:
         await settle(app, pilot)
         target = app.headlines.current.id
-        conn = sqlite3.connect(demo_db, isolation_level=None)
-        conn.execute(
-            f"CREATE TRIGGER refuse BEFORE UPDATE OF read ON articles WHEN NEW.id = {target}"
-            " BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END"
-        )
-        conn.close()
+        refuse_marks(demo_db, "read", target)
         await pilot.press("m")
         await settle(app, pilot)
         assert read_state(demo_db)[target] == 0
@@ -213,44 +199,6 @@ async def test_a_database_made_unreadable_stops_the_app_with_one_line(demo_db, m
     )
 
 
-def _raising(error: Exception):
-    def tags(self):
-        raise error
-
-    return tags
-
-
-async def test_a_worker_held_up_by_another_process_says_so_and_the_app_goes_on(
-    demo_db, monkeypatch
-):
-    busy = sqlite3.OperationalError("database is locked")
-    busy.sqlite_errorcode = sqlite3.SQLITE_BUSY
-    monkeypatch.setattr(Store, "tags", _raising(busy))
-    app = make_app(demo_db, watch=False)
-    async with app.run_test(size=WIDE, notifications=True) as pilot:
-        await settle(app, pilot)
-        await pilot.press("t")
-        await settle(app, pilot)
-        assert app.is_running
-        assert any("r reads it again" in notice for notice in notices(app)), notices(app)
-        await pilot.press("escape", "m")
-        await settle(app, pilot)
-        assert app.saved_marks  # still reading, still saving
-
-
-async def test_a_damaged_database_met_by_a_worker_is_one_line_and_exit_1(demo_db, monkeypatch):
-    monkeypatch.setattr(
-        Store, "tags", _raising(sqlite3.DatabaseError("database disk image is malformed"))
-    )
-    app = make_app(demo_db, watch=False)
-    async with app.run_test(size=WIDE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("t")
-        await wait_for(lambda: not app.is_running, what="the app stopping")
-    assert app.return_code == 1
-    assert app.fatal_message == "database disk image is malformed (reader doctor checks the file)"
-
-
 async def test_the_apps_own_marks_do_not_reload_the_view_but_another_process_does(
     demo_db, monkeypatch
 ):
@@ -326,12 +274,7 @@ async def test_undo_keeps_a_not_saved_notice_and_withdraws_its_own(demo_db):
     async with app.run_test(size=WIDE, notifications=True) as pilot:
         await settle(app, pilot)
         target = app.headlines.current.id
-        conn = sqlite3.connect(demo_db, isolation_level=None)
-        conn.execute(
-            f"CREATE TRIGGER refuse BEFORE UPDATE OF starred ON articles WHEN NEW.id = {target}"
-            " BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END"
-        )
-        conn.close()
+        refuse_marks(demo_db, "starred", target)
         await pilot.press("s", "A")
         await settle(app, pilot)
         assert any(notice.startswith("Not saved") for notice in notices(app)), notices(app)

@@ -15,7 +15,7 @@ from pathlib import Path
 from reader.marks import MarkWriter, Write
 from reader.schema import DatabaseGone
 from reader.store import Store
-from tests.conftest import read_state, wait_until
+from tests.conftest import read_state, refuse_marks, wait_until
 
 
 class Recorder:
@@ -81,12 +81,7 @@ def test_waits_for_another_process_and_drops_nothing(demo_db, lock_holder):
 
 
 def test_a_write_that_cannot_be_saved_fails_alone(demo_db):
-    conn = sqlite3.connect(demo_db, isolation_level=None)
-    conn.execute(
-        "CREATE TRIGGER refuse BEFORE UPDATE OF read ON articles WHEN NEW.id = 7"
-        " BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END"
-    )
-    conn.close()
+    refuse_marks(demo_db, "read", 7)
     recorder = Recorder()
     writer = writer_on(demo_db, recorder)
     writer.submit(mark(6, True))

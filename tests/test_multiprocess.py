@@ -80,25 +80,11 @@ def check_files(db: Path, pid: int | str = "self", when: str = "") -> None:
 
 
 def terminal(command: list[str], cwd: Path):
-    """``tests.test_e2e.Tmux`` with the terminal's real size.
-
-    Pytest imports ``readline``, which puts ``COLUMNS=80`` and ``LINES=24`` in the process's
-    environment (not in ``os.environ``): a tmux server started from here passes them on, and
-    the app then lays itself out for 80x24 whatever the window's size.
-    """
+    """``tests.test_e2e.Tmux`` (which already keeps pytest's ``COLUMNS``/``LINES`` from the
+    app), that also removes its server's socket when closed."""
     from tests.test_e2e import Tmux
 
     class SizedTmux(Tmux):
-        def _tmux(self, *args: str) -> str:
-            env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-            return subprocess.run(
-                ["tmux", "-L", self.socket, *args],
-                capture_output=True,
-                text=True,
-                check=True,
-                env=env,
-            ).stdout
-
         def close(self) -> None:
             """Stop the server, and remove its socket (tmux leaves it behind)."""
             with contextlib.suppress(subprocess.CalledProcessError):

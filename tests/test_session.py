@@ -18,7 +18,7 @@ from reader import session as reading
 from reader.filters import Filter
 from reader.session import ReadOnly, Session, Window
 from reader.store import Store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, refuse_marks
 
 
 class Driver:
@@ -120,12 +120,7 @@ def test_undo_puts_back_the_states_before_a_mark_and_before_a(driver):
 
 def test_a_mark_that_fails_is_taken_back_and_said_until_dismissed(driver):
     first = driver.show(Filter()).rows[0]
-    conn = sqlite3.connect(driver.db, isolation_level=None)
-    conn.execute(
-        f"CREATE TRIGGER refuse BEFORE UPDATE OF starred ON articles WHEN NEW.id = {first.id}"
-        " BEGIN SELECT RAISE(ABORT, 'no stars here'); END"
-    )
-    conn.close()
+    refuse_marks(driver.db, "starred", first.id, "no stars here")
     driver.session.toggle_star(first)
     assert driver.row(first.id).starred
     driver.drain()
@@ -287,12 +282,7 @@ def test_a_failed_mark_takes_its_undo_with_it(driver):
     rows = driver.show(Filter()).rows
     driver.session.toggle_read(rows[0])
     driver.drain()
-    conn = sqlite3.connect(driver.db, isolation_level=None)
-    conn.execute(
-        f"CREATE TRIGGER refuse BEFORE UPDATE OF read ON articles WHEN NEW.id = {rows[1].id}"
-        " BEGIN SELECT RAISE(ABORT, 'no'); END"
-    )
-    conn.close()
+    refuse_marks(driver.db, "read", rows[1].id, "no")
     driver.session.toggle_read(rows[1])
     driver.drain()
     assert driver.outcomes[-1].sticky
