@@ -1,0 +1,42 @@
+"""Which links the reader stores and opens: absolute ``http``/``https`` URLs only.
+
+A feed is untrusted: ``javascript:``, ``data:``, ``file:`` or a URL hiding control
+characters or spaces must never reach a browser, so anything else is dropped here,
+at import, and checked again before opening.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+from reader.sanitize import is_clean
+
+MAX_LINK_LENGTH = 4096
+_SCHEMES = frozenset({"http", "https"})
+
+
+def safe_link(url: str | None, base: str | None = None) -> str | None:
+    """``url`` made absolute against ``base``, if it is a clean http(s) URL; else ``None``."""
+    if not url:
+        return None
+    url = url.strip()
+    if not url or len(url) > MAX_LINK_LENGTH or not is_clean(url) or any(c.isspace() for c in url):
+        return None
+    if base:
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError on a port that is not a number
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
+        return None
+    return url
+
+
+def is_openable(url: str | None) -> bool:
+    """May this stored link be handed to a browser? (The same test as at import.)"""
+    return url is not None and safe_link(url) == url
