@@ -61,3 +61,4 @@ class Article:
     quotes: tuple[Quote, ...] = ()
     warnings: tuple[str, ...] = ()
     origin: str | None = None
+    link: str | None = None  # the article's web page (http/https only: reader.links)
