@@ -16,8 +16,8 @@ path) is read as tags too: a part that starts with ``/`` gives one tag per
 segment, any other part is one tag, slashes included (what newsboat writes).
 ``write_opml`` puts a feed in the folder of its first tag and lists its other
 tags in ``category``; a tag ``category`` cannot carry (one holding ``,`` or
-starting with ``/``) is written as a second copy of the outline in that tag's
-folder, and reading merges the copies again.
+starting with ``/``) is written as a second copy of the outline in a folder of
+that name at the end of the document, and reading merges the copies again.
 """
 
 from __future__ import annotations
@@ -162,13 +162,38 @@ def read_opml(data: bytes) -> tuple[list[Subscription], list[Skipped]]:
     is a folder whose label (``text``, else ``title``, the one an outliner shows)
     tags every feed inside it; an empty folder is ignored. ``filtercmd`` is
     ignored: no command is ever run. Raises ``OpmlError`` for malformed XML, a
-    root other than ``<opml>`` or any entity declaration.
+    root other than ``<opml>``, any entity declaration or an unknown encoding.
     """
+    try:
+        return _parse(data)
+    except OpmlError:
+        raise
+    except LookupError:
+        raise OpmlError(f"unknown encoding {_declared_encoding(data)!r}") from None
+    except ValueError:
+        pass  # expat reads no multi-byte encoding but UTF-8/16: decode here, then parse
+    encoding = _declared_encoding(data)
+    try:
+        text = data.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        raise OpmlError(f"not readable as its declared encoding {encoding!r}") from None
+    return _parse(text.encode("utf-8"), "utf-8")
+
+
+_DECLARED_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})""")
+
+
+def _declared_encoding(data: bytes) -> str:
+    found = _DECLARED_ENCODING.match(data)
+    return found.group(1).decode("ascii") if found else "utf-8"
+
+
+def _parse(data: bytes, encoding: str | None = None) -> tuple[list[Subscription], list[Skipped]]:
     collector = _Collector()
     # One entry per open element: the folder tag it gives its children, or None.
     stack: list[str | None] = []
     folder_tags: list[str] = []
-    parser = expat.ParserCreate()
+    parser = expat.ParserCreate(encoding)  # None: as the document declares
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.EntityDeclHandler = _refuse_entities
     parser.UnparsedEntityDeclHandler = _refuse_entities
@@ -257,7 +282,8 @@ def write_opml(subscriptions: Iterable[Subscription], title: str = "reader subsc
 
     A feed without tags sits at the top level; one with tags in the folder of its
     first tag, the others in its ``category`` attribute, or (for a tag holding
-    ``,`` or starting with ``/``) in a copy of the outline in that tag's folder.
+    ``,`` or starting with ``/``) in a copy of the outline in a folder of that
+    name at the end of the document, after every feed's first outline. So
     ``read_opml`` gives back the same URLs, titles and tags: the first tag first,
     then the ``category`` tags in order, then those written as copies.
     """
@@ -265,11 +291,14 @@ def write_opml(subscriptions: Iterable[Subscription], title: str = "reader subsc
     ET.SubElement(ET.SubElement(root, "head"), "title").text = _clean(title)
     body = ET.SubElement(root, "body")
     folders: dict[str, ET.Element] = {}
+    copy_folders: dict[str, ET.Element] = {}  # appended last: see the docstring
 
-    def folder(tag: str) -> ET.Element:
-        if tag not in folders:
-            folders[tag] = ET.SubElement(body, "outline", text=tag, title=tag)
-        return folders[tag]
+    def folder(tag: str, where: dict[str, ET.Element]) -> ET.Element:
+        if tag not in where:
+            where[tag] = ET.Element("outline", text=tag, title=tag)
+            if where is folders:
+                body.append(where[tag])
+        return where[tag]
 
     for sub in subscriptions:
         name = _clean(sub.title or "")
@@ -289,9 +318,10 @@ def write_opml(subscriptions: Iterable[Subscription], title: str = "reader subsc
         category = [tag for tag in tags[1:] if _in_category(tag)]
         copies = [tag for tag in tags[1:] if not _in_category(tag)]
         first = dict(attrs, category=",".join(category)) if category else attrs
-        ET.SubElement(folder(tags[0]), "outline", first)
+        ET.SubElement(folder(tags[0], folders), "outline", first)
         for tag in copies:
-            ET.SubElement(folder(tag), "outline", attrs)
+            ET.SubElement(folder(tag, copy_folders), "outline", attrs)
+    body.extend(copy_folders.values())
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 

@@ -313,13 +313,17 @@ def subscription_lists(draw: st.DrawFn) -> list[Subscription]:
     ]
 
 
-def _expected(sub: Subscription) -> tuple[str | None, set[str]]:
-    title = sanitize_line(sub.title or "") or None
+def _clean_tags(sub: Subscription) -> list[str]:
+    """What the reader makes of ``sub.tags``: sanitised, no empties, first spelling kept."""
     tags: dict[str, str] = {}
     for tag in map(sanitize_line, sub.tags):
         if tag:
             tags.setdefault(tag_key(tag), tag)
-    return title, set(tags.values())
+    return list(tags.values())
+
+
+def _expected(sub: Subscription) -> tuple[str | None, set[str]]:
+    return sanitize_line(sub.title or "") or None, set(_clean_tags(sub))
 
 
 @given(subscription_lists(), _texts)
@@ -330,8 +334,11 @@ def test_round_trip_property(subs: list[Subscription], title: str) -> None:
     got = by_url(back)
     for sub in subs:
         assert (got[sub.url].title, set(got[sub.url].tags)) == _expected(sub)
-        clean = [tag for tag in map(sanitize_line, sub.tags) if tag]
-        assert got[sub.url].tags[:1] == tuple(clean[:1])  # the first tag stays first
+        clean = _clean_tags(sub)
+        # the first tag first, then the tags that fit in `category`, in their order
+        in_category = [t for t in clean[1:] if "," not in t and not t.startswith("/")]
+        prefix = tuple(clean[:1] + in_category)
+        assert got[sub.url].tags[: len(prefix)] == prefix
 
 
 # ---- newsboat urls files --------------------------------------------------------------------
@@ -442,3 +449,41 @@ def test_bom_and_utf16_opml() -> None:
         assert looks_like_opml(encoded)
     subs, _ = read_opml(data.replace("utf-8", "utf-16").encode("utf-16"))
     assert subs == [Subscription("https://a.example/rss", "Ω")]
+
+
+def test_multibyte_declared_encoding_is_decoded_first() -> None:
+    text = '<?xml version="1.0" encoding="Shift_JIS"?><opml><body><outline text="ニュース">'
+    text += (
+        '<outline xmlUrl="https://nhk.example/rss" title="NHK ニュース"/></outline></body></opml>'
+    )
+    subs, _ = read_opml(text.encode("shift_jis"))
+    assert subs == [Subscription("https://nhk.example/rss", "NHK ニュース", ("ニュース",))]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'<?xml version="1.0" encoding="x-nonsense"?><opml/>', "unknown encoding 'x-nonsense'"),
+        (b'<?xml version="1.0" encoding="gbk"?><opml>\xff\xff\xff</opml>', "declared encoding"),
+    ],
+)
+def test_bad_encodings_are_opml_errors(data: bytes, message: str) -> None:
+    with pytest.raises(OpmlError, match=message):
+        read_opml(data)
+
+
+def test_undefined_entities_under_an_external_dtd_are_left_out() -> None:
+    data = b"""<!DOCTYPE opml SYSTEM "https://evil.example/opml.dtd"><opml><body>
+      <outline xmlUrl="https://a.example/rss" title="&remote;">&remote;</outline></body></opml>"""
+    assert read_opml(data) == ([Subscription("https://a.example/rss")], [])
+
+
+def test_copies_never_come_before_a_feeds_first_outline() -> None:
+    # "," is a copy for the second feed but the first feed's own folder: the copy
+    # must not be read first, or "," would become the second feed's first tag
+    subs = [
+        Subscription("https://a.example/rss", None, (",",)),
+        Subscription("https://b.example/rss", None, ("0", ",")),
+    ]
+    back, _ = read_opml(write_opml(subs).encode())
+    assert back == subs
