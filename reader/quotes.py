@@ -220,6 +220,8 @@ _NOT_NAMES = _wordset(
     september october november december i we you it
     """
 )
+# A dash right after a closing mark: a credit follows (a spaced hyphen counts too).
+_CREDIT_DASH = re.compile(r"(?:[ \t]*[—–―]|[ \t]+-(?=[ \t]))[ \t]*")
 _CLAUSE_ENDS = (",", "?", "!", "…", "...", "—", "–", "-")
 
 
@@ -229,6 +231,11 @@ def _attribution(text: str, inner: str, end: int) -> str | None:
     Returns a name, ``""`` for a pronoun (he/she/they), or ``None``.
     """
     after = text[end : end + _WINDOW]
+    dash = _CREDIT_DASH.match(after)
+    if dash is not None:  # "“…” — Jane Doe", the credit line of a quoted block
+        return _credit(
+            after[dash.end() :], end - len(inner) - 2 == 0, end + len(after) == len(text)
+        )
     comma_after = after.startswith(",")
     if comma_after:
         after = after[1:]
@@ -249,6 +256,26 @@ def _attribution(text: str, inner: str, end: int) -> str | None:
     if not phrase or words[len(phrase) - 1][1]:
         return None
     if _verb(words, _fillers(words, len(phrase)), inverted=False) is None:
+        return None
+    return _name(phrase)
+
+
+def _credit(rest: str, starts_paragraph: bool, to_the_end: bool) -> str | None:
+    """The name in ``rest``, the text after a dash that follows a closing mark.
+
+    A name that ends the paragraph is the speaker (``… — Jane Doe.``), and so is a name
+    followed by a comma or a bracket when the quote opens the paragraph
+    (``“…” — Jane Doe, mayor of Springfield``); a name followed by more of a sentence
+    (``… — Johnson, however, disagreed``) is not.
+    """
+    phrase = _phrase(_words(rest), 0)
+    if not phrase:
+        return None
+    pos = 0
+    for word in phrase:
+        pos = rest.index(word, pos) + len(word)
+    tail = rest[pos:].strip()
+    if not ((to_the_end and tail in ("", ".")) or (starts_paragraph and tail[:1] in (",", "("))):
         return None
     return _name(phrase)
 
