@@ -9,7 +9,8 @@ from reader.article import tag_key
 
 @dataclass(frozen=True, slots=True)
 class Filter:
-    """A view: articles carrying *all* ``tags`` and matching ``query``, maybe unread/starred only.
+    """A view: articles carrying *all* ``tags`` and matching ``query``, maybe unread/starred
+    only, maybe of one feed.
 
     Tags are display names; they match case-insensitively with whitespace collapsed.
     """
@@ -19,6 +20,12 @@ class Filter:
     starred_only: bool = False
     query: str = ""  # search text (reader.search syntax); empty: no search
     relevance: bool = False  # order a search by relevance (bm25) instead of newest first
+    feed_id: int | None = None  # only the articles of this subscription
+    feed_name: str = ""  # its name, for the title (not part of the query)
+
+    def for_feed(self, feed_id: int | None, name: str = "") -> Filter:
+        """This filter narrowed to one feed (``None``: every feed and file)."""
+        return replace(self, feed_id=feed_id, feed_name=name if feed_id is not None else "")
 
     def with_tag(self, name: str) -> Filter:
         """This filter narrowed by one more tag (a tag already present is not added twice)."""
@@ -45,6 +52,8 @@ class Filter:
     def describe(self) -> str:
         """A short title for the view: ``All``, ``Unread``, ``#Russia + #Kremlin``, ..."""
         parts = []
+        if self.feed_id is not None:
+            parts.append(f"Feed {self.feed_name or self.feed_id}")
         if self.starred_only:
             parts.append("Starred")
         if self.unread_only:

@@ -24,7 +24,7 @@ def article(conn: sqlite3.Connection, article_id: int) -> StoredArticle | None:
     """
     row = conn.execute(
         "SELECT id, headline, published, source, captions, lede, body, warnings, origin,"
-        " read, starred, imported_at FROM articles WHERE id = ?",
+        " read, starred, imported_at, link FROM articles WHERE id = ?",
         (article_id,),
     ).fetchone()
     if row is None:
@@ -56,6 +56,7 @@ def article(conn: sqlite3.Connection, article_id: int) -> StoredArticle | None:
         quotes=tuple(quotes),
         warnings=tuple(json.loads(row[7])),
         origin=row[8],
+        link=row[12],
     )
     return StoredArticle(row[0], article, bool(row[9]), bool(row[10]), row[11])
 

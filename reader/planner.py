@@ -109,7 +109,12 @@ def plan_view(conn: sqlite3.Connection, view: Filter) -> Plan:
             f" WHERE x.article_id = {article_id} AND x.tag_id = ?{read})"
         )
         params.append(tag[0])
-    needs_articles = view.starred_only or (view.unread_only and not unread_checked)
+    if view.feed_id is not None:  # with no other driver, the articles_by_feed index drives
+        where.append("a.feed_id = ?")
+        params.append(view.feed_id)
+    needs_articles = (
+        view.starred_only or (view.unread_only and not unread_checked) or view.feed_id is not None
+    )
     if view.unread_only and not unread_checked:
         where.append("a.read = 0")
     if view.starred_only:
@@ -207,6 +212,13 @@ def cheap_count(conn: sqlite3.Connection, view: Filter) -> int | None:
     """``count(view)`` when a counter answers it (no scan of matches), else ``None``."""
     if view.query:
         return None
+    if view.feed_id is not None:
+        if view.tags or view.starred_only:
+            return None
+        row = conn.execute(
+            "SELECT article_count, unread_count FROM feeds WHERE id = ?", (view.feed_id,)
+        ).fetchone()
+        return 0 if row is None else row[1] if view.unread_only else row[0]
     if not view.tags and not view.starred_only:
         return counter(conn, "unread" if view.unread_only else "articles")
     if not view.tags and not view.unread_only:

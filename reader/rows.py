@@ -93,6 +93,9 @@ class Incoming:
     read: bool | None = None
     starred: bool | None = None
     imported_at: str | None = None  # from an export: keeps an undated article in its place
+    feed_url: str | None = None  # the feed it came from (its row in feeds is looked up)
+    guid: str | None = None  # the entry's id in that feed, as given
+    identity: str | None = None  # given by the feed importer (feed_identity); else computed
 
 
 @dataclass(slots=True)

@@ -256,6 +256,67 @@ MIGRATIONS.append(
     """
 )
 
+MIGRATIONS.append(
+    """
+    -- 5: news feeds. One row per subscription; its articles point at it through
+    -- articles.feed_id and carry their web link and the entry's id in the feed (guid).
+    CREATE TABLE feeds (
+        id            INTEGER PRIMARY KEY,
+        url           TEXT NOT NULL UNIQUE,    -- what is fetched (http/https)
+        title         TEXT,                    -- the feed's own title, or the one given
+        title_given   INTEGER NOT NULL DEFAULT 0,  -- 1: a person named it; keep it
+        site_url      TEXT,                    -- the site's home page, from the feed
+        tags          TEXT NOT NULL DEFAULT '[]',  -- JSON list: added to each of its articles
+        etag          TEXT,                    -- validators for a conditional refresh
+        last_modified TEXT,
+        added_at      TEXT NOT NULL,           -- UTC
+        checked_at    TEXT,                    -- UTC, the last refresh tried
+        updated_at    TEXT,                    -- UTC, the last refresh that worked
+        last_error    TEXT,                    -- one line, NULL when the last refresh worked
+        retry_after   TEXT,                    -- UTC: the server asked not to be asked before
+        article_count INTEGER NOT NULL DEFAULT 0,  -- kept by triggers
+        unread_count  INTEGER NOT NULL DEFAULT 0   -- kept by triggers
+    );
+    ALTER TABLE articles ADD COLUMN feed_id INTEGER;  -- feeds.id; NULL: not from a feed
+    ALTER TABLE articles ADD COLUMN link TEXT;   -- http/https only
+    ALTER TABLE articles ADD COLUMN guid TEXT;   -- the entry's id in its feed, as given
+    CREATE INDEX articles_by_feed ON articles (feed_id, sort_key DESC, id DESC)
+        WHERE feed_id IS NOT NULL;
+    CREATE INDEX articles_by_feed_unread ON articles (feed_id, sort_key DESC, id DESC)
+        WHERE feed_id IS NOT NULL AND read = 0;
+
+    CREATE TRIGGER feed_articles_counted AFTER INSERT ON articles
+    WHEN NEW.feed_id IS NOT NULL BEGIN
+        UPDATE feeds SET article_count = article_count + 1,
+                         unread_count = unread_count + (NEW.read = 0)
+            WHERE id = NEW.feed_id;
+    END;
+    CREATE TRIGGER feed_articles_uncounted AFTER DELETE ON articles
+    WHEN OLD.feed_id IS NOT NULL BEGIN
+        UPDATE feeds SET article_count = article_count - 1,
+                         unread_count = unread_count - (OLD.read = 0)
+            WHERE id = OLD.feed_id;
+    END;
+    CREATE TRIGGER feed_articles_read_changed AFTER UPDATE OF read ON articles
+    WHEN OLD.read != NEW.read AND NEW.feed_id IS NOT NULL BEGIN
+        UPDATE feeds SET unread_count = unread_count + (OLD.read - NEW.read)
+            WHERE id = NEW.feed_id;
+    END;
+    CREATE TRIGGER feed_articles_moved AFTER UPDATE OF feed_id ON articles
+    WHEN OLD.feed_id IS NOT NEW.feed_id BEGIN
+        UPDATE feeds SET article_count = article_count - 1,
+                         unread_count = unread_count - (OLD.read = 0)
+            WHERE id = OLD.feed_id;
+        UPDATE feeds SET article_count = article_count + 1,
+                         unread_count = unread_count + (NEW.read = 0)
+            WHERE id = NEW.feed_id;
+    END;
+    """
+)
+
+#: Migrations that rebuild the search index (an upgrade across one takes a while).
+REBUILDS_SEARCH = frozenset({1, 2, 3})  # indexes into MIGRATIONS
+
 LATEST_VERSION = len(MIGRATIONS)
 
 
@@ -375,9 +436,13 @@ def upgrade_notice(path: str | Path) -> str | None:
             conn.close()
     except (sqlite3.Error, TypeError):
         return None
+    if REBUILDS_SEARCH.isdisjoint(range(version, LATEST_VERSION)):
+        what = f"{articles:,} articles are indexed anew"
+    else:
+        what = f"the search index of {articles:,} articles is rebuilt"
     return (
         f"reader: upgrading {path} from schema {version} to {LATEST_VERSION}"
-        f" (the search index of {articles:,} articles is rebuilt; this happens once)..."
+        f" ({what}; this happens once)..."
     )
 
 

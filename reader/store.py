@@ -13,6 +13,7 @@ concern, one module each, and the methods below hand their work to them:
 - ``reader.flags``: the read and starred marks
 - ``reader.writer``: identity, content hash and sort key, and the batch an import saves
 - ``reader.health``: what ``reader doctor`` checks and repairs
+- ``reader.feeds``: the subscriptions (``reader.update`` refreshes them)
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reader import flags, health, lookups, planner
+from reader import feeds, flags, health, lookups, planner
 from reader.article import Article
+from reader.feeds import Feed
 from reader.filters import Filter
 from reader.rows import (
     Finding,
@@ -338,6 +340,28 @@ class Store:
     def data_version(self) -> int:
         """Changes whenever another connection commits (``PRAGMA data_version``)."""
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    # ---- subscriptions (reader.feeds) ------------------------------------------------
+
+    def feeds(self) -> list[Feed]:
+        """Every subscription with its article and unread counts, by name."""
+        return feeds.all_feeds(self.conn)
+
+    def feed(self, which: str | int) -> Feed:
+        """A subscription by URL or number; ``FeedNotFound`` when there is none."""
+        return feeds.find(self.conn, str(which))
+
+    def add_feed(
+        self, url: str, *, title: str | None = None, tags: tuple[str, ...] = ()
+    ) -> tuple[Feed, bool]:
+        """Subscribe (or add tags to a subscription); returns the feed and whether it is new."""
+        with self.transaction() as conn:
+            return feeds.add(conn, url, now=_now(), title=title, tags=tags)
+
+    def remove_feed(self, feed: Feed, *, keep_articles: bool = False) -> int:
+        """Unsubscribe, deleting its articles unless ``keep_articles``; returns their number."""
+        with self.transaction() as conn:
+            return feeds.remove(conn, feed, keep_articles=keep_articles)
 
     # ---- health: reader doctor (reader.health) ---------------------------------------
 

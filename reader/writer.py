@@ -50,8 +50,21 @@ def identity(article: Article) -> str:
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
 
 
+def feed_identity(feed_url: str, guid: str | None, link: str | None, fallback: str) -> str:
+    """The identity of a feed entry: its feed and its guid, else its link, else ``fallback``
+    (a hash of its title, date and text, made by the caller). Never shared by two entries
+    that differ in all of these, and stable from one refresh to the next."""
+    if guid:
+        key = "guid\x1f" + guid
+    elif link:
+        key = "link\x1f" + link
+    else:
+        key = "text\x1f" + fallback
+    return hashlib.sha1(f"feed\x1f{feed_url}\x1f{key}".encode()).hexdigest()
+
+
 def _content(article: Article) -> dict:
-    return {
+    content = {
         "headline": article.headline,
         "published": article.published,
         "source": article.source,
@@ -61,6 +74,9 @@ def _content(article: Article) -> dict:
         "tags": list(article.tags),
         "warnings": list(article.warnings),
     }
+    if article.link is not None:  # absent for text files: their hashes stay as they were
+        content["link"] = article.link
+    return content
 
 
 def content_hash(article: Article) -> str:
@@ -76,7 +92,7 @@ class Prepared:
     item: Incoming
     identity: str
     digest: str
-    values: tuple  # the articles columns from headline to origin
+    values: tuple  # the articles columns from headline to guid (feed_id is resolved in run)
     search: tuple[str, str, str | None]  # headline, lede and body as the search index gets them
 
     @classmethod
@@ -85,7 +101,7 @@ class Prepared:
         body = "\n".join(b.text for b in article.body) if article.body else None
         return cls(
             item,
-            identity(article),
+            item.identity or identity(article),
             content_hash(article),
             (
                 article.headline,
@@ -98,6 +114,8 @@ class Prepared:
                 ),
                 json.dumps(list(article.warnings)),
                 article.origin,
+                article.link,
+                item.guid,
             ),
             (
                 fold_for_index(article.headline),
@@ -118,21 +136,26 @@ class Batch:
         self.result = result
         self.now = clock()
         self.tag_ids: dict[str, tuple[int, str]] = {}
+        self.feed_ids: dict[str, int] = {}
         self.conn: sqlite3.Connection
 
     def run(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         known: dict[str, tuple[int, str, str]] = {}
+        feed_of: dict[int, int | None] = {}
         unique = list(dict.fromkeys(p.identity for p in self.prepared))
         for chunk in chunks(unique):
             marks = ",".join("?" * len(chunk))
-            for ident, article_id, digest, key in conn.execute(
-                f"SELECT identity, id, content_hash, sort_key FROM articles"
+            for ident, article_id, digest, key, feed_id in conn.execute(
+                f"SELECT identity, id, content_hash, sort_key, feed_id FROM articles"
                 f" WHERE identity IN ({marks})",
                 chunk,
             ):
                 known[ident] = (article_id, digest, key)
+                feed_of[article_id] = feed_id
         self._load_tags()
+        self._load_feeds()
+        moved: list[tuple[int, int]] = []  # unchanged articles of a feed subscribed anew
         next_id = (conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0) + 1
         wanted_ids = [p.item.id for p in self.prepared if p.item.id is not None]
         taken: set[int] = set()
@@ -159,6 +182,9 @@ class Batch:
                 article_id, old_digest, old_key = known[ident]
                 if old_digest == digest:
                     outcomes.append(("unchanged", article_id))
+                    feed_id = self.feed_id(prepared)
+                    if feed_id is not None and feed_of[article_id] != feed_id:
+                        moved.append((feed_id, article_id))
                     continue
                 key = sort_key(item.article.published, old_key)
                 updates.append((article_id, prepared, key))
@@ -178,6 +204,7 @@ class Batch:
 
         for article_id, prepared, key in updates:
             self._update(article_id, prepared, key)
+        conn.executemany("UPDATE articles SET feed_id = ? WHERE id = ?", moved)
         # Fresh ids in date order (oldest first): ids, and so search rowids, follow dates,
         # and FTS5 never sees a rowid go down within a batch (that flushes its buffer).
         next_id = max(next_id, max(taken, default=0) + 1)  # fresh ids come after every other
@@ -192,6 +219,21 @@ class Batch:
         self.result.ids.extend(
             target[0] if isinstance(target, list) else target for _, target in outcomes
         )
+
+    def _load_feeds(self) -> None:
+        urls = list({p.item.feed_url for p in self.prepared if p.item.feed_url})
+        for chunk in chunks(urls):
+            marks = ",".join("?" * len(chunk))
+            self.feed_ids.update(
+                (url, feed_id)
+                for feed_id, url in self.conn.execute(
+                    f"SELECT id, url FROM feeds WHERE url IN ({marks})", chunk
+                )
+            )
+
+    def feed_id(self, prepared: Prepared) -> int | None:
+        """The subscription an article belongs to (``None``: a file, or a feed since removed)."""
+        return self.feed_ids.get(prepared.item.feed_url) if prepared.item.feed_url else None
 
     def _load_tags(self) -> None:
         articles = [p.item.article for p in self.prepared]
@@ -258,8 +300,8 @@ class Batch:
             return
         self.conn.executemany(
             "INSERT INTO articles (id, identity, headline, published, source, captions, lede,"
-            " body, warnings, origin, sort_key, content_hash, read, starred, imported_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " body, warnings, origin, link, guid, sort_key, content_hash, read, starred,"
+            " imported_at, feed_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     article_id,
@@ -270,6 +312,7 @@ class Batch:
                     int(bool(prepared.item.read)),
                     int(bool(prepared.item.starred)),
                     prepared.item.imported_at or self.now,
+                    self.feed_id(prepared),
                 )
                 for article_id, prepared, key in rows
             ],
@@ -291,9 +334,15 @@ class Batch:
         conn.execute("DELETE FROM quotes WHERE article_id = ?", (article_id,))
         conn.execute(
             "UPDATE articles SET headline = ?, published = ?, source = ?, captions = ?, lede = ?,"
-            " body = ?, warnings = ?, origin = ?, sort_key = ?, content_hash = ?, updated_at = ?"
-            " WHERE id = ?",
+            " body = ?, warnings = ?, origin = ?, link = ?, guid = ?, sort_key = ?,"
+            " content_hash = ?, updated_at = ? WHERE id = ?",
             (*prepared.values, key, prepared.digest, self.now, article_id),
         )
+        feed_id = self.feed_id(prepared)
+        if feed_id is not None:
+            conn.execute(
+                "UPDATE articles SET feed_id = ? WHERE id = ? AND feed_id IS NOT ?",
+                (feed_id, article_id, feed_id),
+            )
         read = conn.execute("SELECT read FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
         self._children([(article_id, prepared, key, bool(read))])

@@ -213,3 +213,17 @@ def burst(app, *keys: str) -> None:
     characters = {"slash": "/", "enter": "\r", "escape": None, "space": " ", "backspace": None}
     for key in keys:
         app.post_message(events.Key(key, characters.get(key, key)))
+
+
+def back_to_schema_4(conn) -> None:
+    """Undo migration 5 (feeds) in place, for tests that replay older migrations."""
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'feed_%'"
+    ).fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("DROP INDEX articles_by_feed")
+    conn.execute("DROP INDEX articles_by_feed_unread")
+    for column in ("guid", "link", "feed_id"):
+        conn.execute(f"ALTER TABLE articles DROP COLUMN {column}")
+    conn.execute("DROP TABLE feeds")
+    conn.execute("PRAGMA user_version = 4")

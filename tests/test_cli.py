@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from reader.cli import cli
-from tests.conftest import SAMPLE, SAMPLES
+from tests.conftest import SAMPLE, SAMPLES, back_to_schema_4
 
 
 @pytest.fixture
@@ -330,6 +330,7 @@ def test_an_upgrade_that_rebuilds_the_index_is_announced(run, imported, db_path)
     from reader.schema import LATEST_VERSION, MIGRATIONS, _statements
 
     with sqlite3.connect(db_path, isolation_level=None) as conn:  # back to schema 3
+        back_to_schema_4(conn)
         for statement in _statements(MIGRATIONS[1]):
             conn.execute(statement)
         conn.execute("PRAGMA user_version = 3")
