@@ -348,9 +348,24 @@ def _tag_filter(tags: tuple[str, ...], unread: bool = False) -> Filter:
     return view
 
 
+def _view(ctx, store, tags: tuple[str, ...], unread: bool, feed: str | None) -> Filter:
+    """The view of ``--tag``, ``--unread`` and ``--feed`` (an unknown feed exits 1)."""
+    view = _tag_filter(tags, unread)
+    if feed is None:
+        return view
+    from reader.feeds import FeedNotFound
+
+    try:
+        found = store.feed(feed)
+    except FeedNotFound as error:
+        _fail(ctx, str(error))
+    return view.for_feed(found.id, found.name)
+
+
 def _view_options(unread: str = "Only unread articles."):
-    """``--tag``, ``--unread``, ``--limit`` and ``--json``: the same for every command that
-    lists (``list``, ``search``, ``quotes``), as ``tags, unread, limit, as_json``."""
+    """``--tag``, ``--unread``, ``--feed``, ``--limit`` and ``--json``: the same for every
+    command that lists (``list``, ``search``, ``quotes``), as ``tags, unread, feed, limit,
+    as_json``."""
     options = [
         click.option(
             "--tag",
@@ -361,6 +376,7 @@ def _view_options(unread: str = "Only unread articles."):
             help="Only articles with this tag (repeat: all of them).",
         ),
         click.option("--unread", is_flag=True, help=unread),
+        click.option("--feed", "-f", help="Only articles of this feed (URL or number)."),
         click.option("--limit", "-n", type=LIMIT, default=50, show_default=True),
         click.option("--json", "as_json", is_flag=True, help="Print a JSON array."),
     ]
@@ -377,10 +393,10 @@ def _view_options(unread: str = "Only unread articles."):
 @_db_option
 @_view_options()
 @click.pass_context
-def list_command(ctx, db, tags, unread, limit, as_json) -> None:
+def list_command(ctx, db, tags, unread, feed, limit, as_json) -> None:
     """List headlines, newest first (● marks unread, ★ starred)."""
     store = _store(ctx, db)
-    rows = store.page(_tag_filter(tags, unread), limit=limit)
+    rows = store.page(_view(ctx, store, tags, unread, feed), limit=limit)
     if as_json:
         _print_rows_json(rows)
         return
@@ -442,7 +458,7 @@ def doctor_command(ctx, db, fix: bool) -> None:
 @click.option("--relevance", is_flag=True, help="Best matches first instead of newest first.")
 @_view_options()
 @click.pass_context
-def search_command(ctx, db, query, tags, unread, relevance, limit, as_json) -> None:
+def search_command(ctx, db, query, tags, unread, feed, relevance, limit, as_json) -> None:
     """Full-text search over headlines, ledes, bodies and tags.
 
     Words match by prefix (kreml finds Kremlin), "a phrase" as a phrase, -word
@@ -457,7 +473,7 @@ def search_command(ctx, db, query, tags, unread, relevance, limit, as_json) -> N
         reason = parsed.problem or "give a word to look for"
         _fail(ctx, f"nothing to search: {reason}", code=EXIT_USAGE)
     store = _store(ctx, db)
-    view = replace(_tag_filter(tags, unread), query=query, relevance=relevance)
+    view = replace(_view(ctx, store, tags, unread, feed), query=query, relevance=relevance)
     rows = store.page_at(view, 0, limit)
     if as_json:
         _print_rows_json(rows)
@@ -468,7 +484,7 @@ def search_command(ctx, db, query, tags, unread, relevance, limit, as_json) -> N
 
 
 def _print_rows_json(rows) -> None:
-    keys = ("id", "headline", "source", "published", "read", "starred")
+    keys = ("id", "headline", "source", "published", "read", "starred", "link")
     records = [{k: getattr(r, k) for k in keys} for r in rows]
     click.echo(json.dumps(records, ensure_ascii=False, indent=2))
 
@@ -499,7 +515,7 @@ def tags_command(ctx, db, as_json) -> None:
 @click.option("--speaker", "-s", help="Only quotes by this speaker (exactly as stored).")
 @_view_options(unread="Only quotes from unread articles.")
 @click.pass_context
-def quotes_command(ctx, db, speaker, tags, unread, limit, as_json) -> None:
+def quotes_command(ctx, db, speaker, tags, unread, feed, limit, as_json) -> None:
     """List quotes with their speaker, headline and date, newest article first.
 
     An unknown --speaker exits 1 and names the speakers it resembles.
@@ -507,7 +523,7 @@ def quotes_command(ctx, db, speaker, tags, unread, limit, as_json) -> None:
     store = _store(ctx, db)
     if speaker is not None and not speaker.strip():
         raise click.BadParameter("give a name", param_hint="'--speaker'")
-    rows = store.quotes(_tag_filter(tags, unread), speaker=speaker, limit=limit)
+    rows = store.quotes(_view(ctx, store, tags, unread, feed), speaker=speaker, limit=limit)
     if not rows and speaker is not None:
         # Only here (the rare miss) is every speaker counted; a known speaker with no
         # quotes in this view is an empty result, not an error.
@@ -569,6 +585,8 @@ def format_article(stored, width: int = 78) -> str:
         if part
     )
     lines = [*wrap.wrap(a.headline), meta]
+    if a.link:
+        lines.append(a.link)  # whole, never wrapped: a terminal makes it clickable
     lines += [f"[{caption}]" for caption in a.captions]
     if a.lede:
         lines += [""] + ["  " + line for line in wrap.wrap(a.lede)]
@@ -628,6 +646,12 @@ def _mark(ctx, store, ids, *, read: bool) -> None:
     click.echo(f"{len(previous)} marked {word}")
     if missing:
         _fail(ctx, f"no article with id {', '.join(map(str, missing))}")
+
+
+from reader.cli_feeds import feed_group, update_command  # noqa: E402 -- they use the above
+
+cli.add_command(feed_group)
+cli.add_command(update_command)
 
 
 def main(open_app=None) -> None:

@@ -95,6 +95,10 @@ def _check_counters(conn: sqlite3.Connection) -> Finding:
                 OR unread_count != (SELECT count(*) FROM article_tags AS x
                    JOIN articles AS a ON a.id = x.article_id
                    WHERE x.tag_id = t.id AND a.read = 0))
+             + (SELECT count(*) FROM feeds AS f WHERE article_count
+                   != (SELECT count(*) FROM articles WHERE feed_id = f.id)
+                OR unread_count != (SELECT count(*) FROM articles
+                   WHERE feed_id = f.id AND read = 0))
         """
     ).fetchone()[0]
     return Finding(
@@ -129,6 +133,9 @@ _REPAIRS = {
         " WHEN 'articles' THEN (SELECT count(*) FROM articles)"
         " WHEN 'unread' THEN (SELECT count(*) FROM articles WHERE read = 0)"
         " WHEN 'starred' THEN (SELECT count(*) FROM articles WHERE starred = 1) END",
+        "UPDATE feeds SET article_count = (SELECT count(*) FROM articles"
+        " WHERE feed_id = feeds.id), unread_count = (SELECT count(*) FROM articles"
+        " WHERE feed_id = feeds.id AND read = 0)",
     ],
     # FTS5's own 'rebuild' fails on the json_each view (SQLite 3.40): refill by hand.
     "the search index": [

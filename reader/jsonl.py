@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import datetime
 from typing import Any
 
 from reader.article import Article, Block, ParseError, tag_key
+from reader.links import safe_link
 from reader.quotes import find_quotes
 from reader.sanitize import sanitize, sanitize_line
 from reader.store import Incoming, StoredArticle, sort_key
+from reader.writer import feed_identity
 
 # The largest id an export may carry: exact in any JSON reader, and far enough from
 # SQLite's 2**63 - 1 that fresh ids (the largest + 1) never overflow.
@@ -45,6 +48,9 @@ def to_json(stored: StoredArticle) -> dict[str, Any]:
         "warnings": list(a.warnings),
         "origin": a.origin,
         "imported": stored.imported_at,
+        "link": a.link,
+        "feed": stored.feed_url,
+        "guid": stored.guid,
     }
 
 
@@ -138,6 +144,7 @@ def from_json(record: Any, origin: str | None = None) -> Incoming:
         quotes=tuple(find_quotes(parts)),
         warnings=tuple(dict.fromkeys(_strings(record, "warnings"))),
         origin=_text(record, "origin") or origin,
+        link=safe_link(_text(record, "link")),
     )
     article_id = record.get("id")
     if not isinstance(article_id, int) or isinstance(article_id, bool):
@@ -150,7 +157,27 @@ def from_json(record: Any, origin: str | None = None) -> Incoming:
         read=_flag(record, "read"),
         starred=_flag(record, "starred"),
         imported_at=_imported(record.get("imported")),
+        **_feed_entry(record, article),
     )
+
+
+def _feed_entry(record: dict, article: Article) -> dict[str, str | None]:
+    """An exported feed entry keeps its feed identity: a later refresh of that feed finds
+    it instead of adding it again, and it rejoins the feed when that is subscribed. (An
+    entry with neither guid nor link is known by its text, which a refresh hashes from the
+    entry's HTML: such an entry may come back once as a new article.)"""
+    feed_url = safe_link(_text(record, "feed"))
+    if feed_url is None:
+        return {}
+    guid = _text(record, "guid") or None
+    fallback = hashlib.sha1(
+        "\x1f".join((article.headline, article.published or "", article.lede)).encode()
+    ).hexdigest()
+    return {
+        "feed_url": feed_url,
+        "guid": guid,
+        "identity": feed_identity(feed_url, guid, article.link, fallback),
+    }
 
 
 def _imported(value: Any) -> str | None:

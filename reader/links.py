@@ -7,6 +7,10 @@ at import, and checked again before opening.
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+import sys
 from urllib.parse import urljoin, urlsplit
 
 from reader.sanitize import is_clean
@@ -40,3 +44,27 @@ def safe_link(url: str | None, base: str | None = None) -> str | None:
 def is_openable(url: str | None) -> bool:
     """May this stored link be handed to a browser? (The same test as at import.)"""
     return url is not None and safe_link(url) == url
+
+
+def browser_command(url: str, environ: dict[str, str] | None = None) -> tuple[list[str], bool]:
+    """How to open ``url``: the command, and whether it runs in the terminal (and so in
+    the foreground, as newsboat runs it).
+
+    ``$BROWSER`` first (a ``:``-separated list of commands; ``%s`` stands for the URL,
+    else it is the last argument): it may be a terminal browser (lynx, w3m), so it gets
+    the terminal. Otherwise the platform's opener (``open`` on macOS, ``xdg-open``
+    elsewhere), in the background. An empty command list: nothing to open with.
+    """
+    environ = os.environ if environ is None else environ
+    for candidate in environ.get("BROWSER", "").split(os.pathsep):
+        try:
+            words = shlex.split(candidate)
+        except ValueError:
+            continue
+        if words and shutil.which(words[0], path=environ.get("PATH")):
+            if any("%s" in word for word in words):
+                return [word.replace("%s", url) for word in words], True
+            return [*words, url], True
+    opener = "open" if sys.platform == "darwin" else "xdg-open"
+    found = shutil.which(opener, path=environ.get("PATH"))
+    return ([found, url] if found else []), False

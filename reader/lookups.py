@@ -23,8 +23,9 @@ def article(conn: sqlite3.Connection, article_id: int) -> StoredArticle | None:
     The JSON columns are decoded as ``writer.Prepared`` encodes them.
     """
     row = conn.execute(
-        "SELECT id, headline, published, source, captions, lede, body, warnings, origin,"
-        " read, starred, imported_at, link FROM articles WHERE id = ?",
+        "SELECT a.id, headline, published, source, captions, lede, body, warnings, origin,"
+        " read, starred, imported_at, link, f.url, guid"
+        " FROM articles AS a LEFT JOIN feeds AS f ON f.id = a.feed_id WHERE a.id = ?",
         (article_id,),
     ).fetchone()
     if row is None:
@@ -58,7 +59,7 @@ def article(conn: sqlite3.Connection, article_id: int) -> StoredArticle | None:
         origin=row[8],
         link=row[12],
     )
-    return StoredArticle(row[0], article, bool(row[9]), bool(row[10]), row[11])
+    return StoredArticle(row[0], article, bool(row[9]), bool(row[10]), row[11], row[13], row[14])
 
 
 def tags(conn: sqlite3.Connection) -> list[TagCount]:

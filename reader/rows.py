@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from reader.article import Article
 
 #: The columns ``headline_of`` reads, in ``Headline``'s field order.
-HEADLINE_COLUMNS = "a.id, a.headline, a.source, a.published, a.sort_key, a.read, a.starred"
+HEADLINE_COLUMNS = "a.id, a.headline, a.source, a.published, a.sort_key, a.read, a.starred, a.link"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,7 @@ class Headline:
     sort_key: str
     read: bool
     starred: bool
+    link: str | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -34,7 +35,7 @@ class Headline:
 
 def headline_of(row: tuple) -> Headline:
     """The ``Headline`` of a row selected with ``HEADLINE_COLUMNS``."""
-    return Headline(row[0], row[1], row[2], row[3], row[4], bool(row[5]), bool(row[6]))
+    return Headline(row[0], row[1], row[2], row[3], row[4], bool(row[5]), bool(row[6]), row[7])
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,8 @@ class StoredArticle:
     read: bool
     starred: bool
     imported_at: str | None = None  # UTC; it orders an article without a date
+    feed_url: str | None = None  # the subscription it came from, if any
+    guid: str | None = None  # its entry's id in that feed
 
 
 @dataclass(frozen=True, slots=True)

@@ -355,8 +355,18 @@ class Store:
         self, url: str, *, title: str | None = None, tags: tuple[str, ...] = ()
     ) -> tuple[Feed, bool]:
         """Subscribe (or add tags to a subscription); returns the feed and whether it is new."""
+        return self.add_feeds([(url, title, tags)])[0]
+
+    def add_feeds(
+        self, subscriptions: Iterable[tuple[str, str | None, tuple[str, ...]]]
+    ) -> list[tuple[Feed, bool]]:
+        """``add_feed`` for many ``(url, title, tags)``, all in one transaction."""
+        now = _now()
         with self.transaction() as conn:
-            return feeds.add(conn, url, now=_now(), title=title, tags=tags)
+            return [
+                feeds.add(conn, url, now=now, title=title, tags=tags)
+                for url, title, tags in subscriptions
+            ]
 
     def remove_feed(self, feed: Feed, *, keep_articles: bool = False) -> int:
         """Unsubscribe, deleting its articles unless ``keep_articles``; returns their number."""

@@ -90,7 +90,7 @@ async def test_relevance_toggle_and_hostile_text(demo_db):
         await pilot.press("slash", *"port strike", "enter")
         await settle(app, pilot)
         newest_first = app.query_one(HeadlineList).total
-        await pilot.press("o")
+        await pilot.press("ctrl+o")
         await settle(app, pilot)
         assert app.view.relevance
         assert app.query_one(HeadlineList).total == newest_first
@@ -125,7 +125,7 @@ async def test_next_unread_in_a_relevance_ordered_search(demo_db):
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("slash", *"port", "enter")
         await settle(app, pilot)
-        await pilot.press("o")
+        await pilot.press("ctrl+o")
         await settle(app, pilot)
         assert app.view.relevance
         total = app.query_one(HeadlineList).total

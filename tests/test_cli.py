@@ -123,7 +123,11 @@ def test_export_fields(run):
         "warnings",
         "origin",
         "imported",
+        "link",
+        "feed",
+        "guid",
     ]
+    assert record["link"] is record["feed"] is record["guid"] is None  # a text file's
     assert record["published"] == "2025-05-22T15:46"
     assert record["body"][8] == {"kind": "subheading", "text": "Reaction on WSJ report"}
     q = record["quotes"][0]

@@ -40,6 +40,7 @@ from reader.search import parse_query
 from reader.session import Marks, Outcome, ReadOnly, Session, Window
 from reader.store import Headline, Store
 from widgets.article_view import ArticleView
+from widgets.feeds import FEED_BINDINGS, FeedActions
 from widgets.headline_list import HeadlineList
 from widgets.key_bar import KeyBar
 from widgets.messages import (
@@ -75,11 +76,16 @@ There are no articles in this database yet. Import some from a shell:
     reader import PATH...          files, folders (*.txt, *.jsonl) or - for stdin
     reader --db {db} import PATH...
 
-then press r here (or start reader again). Press q to quit.
+then press r here (or start reader again). Or subscribe to a feed:
+
+    reader --db {db} feed add URL
+    reader --db {db} feed import-opml FILE     OPML, or newsboat's urls file
+
+then press R here to fetch them. Press q to quit.
 """
 
 
-class ReaderApp(App[None]):
+class ReaderApp(FeedActions, App[None]):
     """Headlines on the left, the article on the right, the store underneath."""
 
     CSS_PATH = "app.tcss"
@@ -101,7 +107,7 @@ class ReaderApp(App[None]):
         # lands in the field: a normal one would run only after the list had seen
         # (and dropped) the letters that followed it.
         Binding("slash", "search", "Search", id="app.search", key_display="/", priority=True),
-        Binding("o", "toggle_order", "Relevance/newest", id="app.order"),
+        Binding("ctrl+o", "toggle_order", "Relevance/newest", id="app.order"),
         Binding("t", "pick_tags", "Tags", id="app.tags"),
         Binding("T", "clear_tags", "Clear tags", id="app.clear-tags"),
         Binding("Q", "quotes", "Quotes", id="app.quotes"),
@@ -112,6 +118,7 @@ class ReaderApp(App[None]):
         # Enter in the search field goes to the list at once, as a priority binding: keys
         # typed right after it ("/kreml", enter, "j") then reach the list, not the field.
         Binding("enter", "search_done", "To the list", id="app.search-done", priority=True),
+        *FEED_BINDINGS,
     ]
 
     def __init__(self, db_path: str | Path, *, watch: bool = True, debug: bool = False) -> None:
@@ -295,6 +302,7 @@ class ReaderApp(App[None]):
             session.unread,
             readonly=session.readonly,
             waiting=session.pending if session.save_waiting else 0,
+            activity=self.feed_activity,
         )
         self.query_one(ActiveTags).show(session.view.tags)
         self.refresh_bindings()
@@ -609,6 +617,8 @@ class ReaderApp(App[None]):
             return self.session.can_undo
         if action == "clear_tags":
             return bool(self.view.tags)
+        if action == "all_feeds":
+            return self.view.feed_id is not None
         if action == "toggle_order":
             return bool(self.view.query)
         if action == "search":  # "/" stays a character in any text field
@@ -778,6 +788,8 @@ _NEED_ARTICLES = {
     "clear_tags",
     "quotes",
     "mark_all_read",
+    "open_link",
+    "pick_feed",
 }
 
 

@@ -167,3 +167,32 @@ class SearchTyped(Message):
     """The search field's words, to search for now (see ``widgets.search_field``)."""
 
     text: str
+
+
+@dataclass
+class FeedsLoaded(Message):
+    """The subscriptions for the feed picker, read by a worker."""
+
+    feeds: Any  # list[reader.feeds.Feed]
+
+
+@dataclass
+class FeedChosen(Message):
+    """Narrow the view to one feed (from the feed picker)."""
+
+    feed_id: int
+    name: str
+
+
+@dataclass
+class FeedsProgress(Message):
+    """Where a refresh of the feeds stands (``reader.update.Progress``)."""
+
+    progress: Any
+
+
+@dataclass
+class FeedsRefreshed(Message):
+    """A refresh of the feeds ended: one ``reader.update.Outcome`` per feed."""
+
+    outcomes: Any

@@ -13,9 +13,17 @@ class ViewTitle(Static):
     """``#Port Ysel + #Harbour Strike  9 shown / 4 unread``, and what saving is doing."""
 
     def show(
-        self, view: Filter, shown: int, unread: int | None, *, readonly: bool, waiting: int
+        self,
+        view: Filter,
+        shown: int,
+        unread: int | None,
+        *,
+        readonly: bool,
+        waiting: int,
+        activity: str = "",
     ) -> None:
-        """``unread`` None: still counted; ``waiting``: marks waiting for another process."""
+        """``unread`` None: still counted; ``waiting``: marks waiting for another process;
+        ``activity``: work in progress (a refresh of the feeds)."""
         problem = parse_query(view.query).problem if view.query else None
         if problem:
             counts = (f" {problem}", "italic")
@@ -31,6 +39,8 @@ class ViewTitle(Static):
                 " waiting for another process to finish writing",
                 "italic",
             )
+        if activity:
+            title += Content.styled(f"  {activity}", "italic")
         self.update(title)
 
 

@@ -1,0 +1,188 @@
+"""Refreshing subscriptions: fetch every feed at once, parse each as it arrives, save its
+entries as articles, and record how each refresh went.
+
+One feed that fails (a timeout, a 404, a document that is no feed) is recorded with its
+error and never stops the others. Entries are saved in batches of their own
+transactions, so a mark made meanwhile gets in between two batches, and an entry that
+changed is updated in place with its read and starred marks kept (``reader.writer``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from reader import feeds as feed_sql
+from reader.entry import Entry, FeedDocument, FeedError
+from reader.feedparse import parse_feed
+from reader.feeds import Feed
+from reader.fetch import Limits, Request, Response, fetch_all
+from reader.html import entry_article
+from reader.rows import Incoming
+from reader.store import Store
+from reader.writer import feed_identity
+
+#: Entries saved per transaction: big enough to be quick, small enough that a mark
+#: waiting for the lock gets in soon (and memory stays bounded on a huge feed).
+BATCH = 500
+
+Status = Literal["updated", "not-modified", "failed", "deferred"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one feed's refresh went."""
+
+    feed: Feed
+    status: Status
+    new: int = 0
+    updated: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a refresh stands, handed to the caller after each feed and each batch."""
+
+    done: int  # feeds finished
+    total: int  # feeds being refreshed
+    new: int  # new articles saved so far, all feeds together
+    current: str | None = None  # the feed being saved, if any
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _fallback(entry: Entry) -> str:
+    """The identity of an entry with neither guid nor link: its title, dates and text."""
+    parts = (
+        entry.title or "",
+        entry.published or "",
+        entry.updated or "",
+        (entry.content_html or entry.summary_html or entry.content_text or "")[:4096],
+    )
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
+
+
+def incoming(feed: Feed, document: FeedDocument) -> Iterator[Incoming]:
+    """The articles of a feed's entries, duplicates (same identity) once: the first, as the
+    feed lists newest first. Yielded oldest first, so that entries without a date, which
+    sort by import time, keep the feed's order in the list (newer ids come later)."""
+    seen: set[str] = set()
+    keyed = []
+    for entry in document.entries:
+        key = feed_identity(feed.url, entry.guid, entry.link, _fallback(entry))
+        if key not in seen:
+            seen.add(key)
+            keyed.append((key, entry))
+    source = feed.title if feed.title_given else (document.title or feed.title)
+    for key, entry in reversed(keyed):
+        article = entry_article(entry, source=source, extra_tags=feed.tags, origin=feed.url)
+        yield Incoming(article, feed_url=feed.url, guid=entry.guid, identity=key)
+
+
+def refresh(
+    store: Store,
+    feeds: list[Feed] | None = None,
+    *,
+    limits: Limits = Limits(),
+    progress: Callable[[Progress], None] = lambda _: None,
+    cancelled: Callable[[], bool] = lambda: False,
+    now: Callable[[], str] = _now,
+) -> list[Outcome]:
+    """Refresh ``feeds`` (every subscription when ``None``); one ``Outcome`` per feed.
+
+    A feed whose server asked to wait (``Retry-After``) is not asked again before then.
+    """
+    if feeds is None:
+        feeds = store.feeds()
+    outcomes: list[Outcome] = []
+    started = now()
+    due = []
+    for feed in feeds:
+        if feed.retry_after and feed.retry_after > started:
+            wait = f"the server asked to wait until {feed.retry_after.replace('T', ' ')} UTC"
+            outcomes.append(Outcome(feed, "deferred", error=wait))
+        else:
+            due.append(feed)
+    by_id = {feed.id: feed for feed in due}
+    total, new = len(feeds), 0
+    progress(Progress(len(outcomes), total, new))
+    requests = [Request(f.url, f.etag, f.last_modified, key=f.id) for f in due]
+    for response in fetch_all(requests, limits, cancelled=cancelled):
+        if cancelled():
+            break
+        feed = by_id[response.request.key]
+
+        def saved(count: int, feed: Feed = feed, before: int = new) -> None:
+            progress(Progress(len(outcomes), total, before + count, feed.name))
+
+        outcome = _handle(store, feed, response, now, saved)
+        new += outcome.new
+        outcomes.append(outcome)
+        progress(Progress(len(outcomes), total, new))
+    return outcomes
+
+
+def _handle(
+    store: Store,
+    feed: Feed,
+    response: Response,
+    now: Callable[[], str],
+    saved: Callable[[int], None],
+) -> Outcome:
+    if response.status == "not-modified":
+        with store.transaction() as conn:
+            feed_sql.record_success(
+                conn,
+                feed.id,
+                now=now(),
+                etag=response.etag or feed.etag,
+                last_modified=response.last_modified or feed.last_modified,
+            )
+        return Outcome(feed, "not-modified")
+    if response.status != "ok" or response.body is None:
+        return _failed(store, feed, response.error or "no answer", now, response.retry_after)
+    try:
+        document = parse_feed(response.body, feed.url, response.content_type)
+    except FeedError as error:
+        return _failed(store, feed, str(error), now)
+    new = updated = 0
+    batch: list[Incoming] = []
+    for item in incoming(feed, document):
+        batch.append(item)
+        if len(batch) == BATCH:
+            result = store.save(batch)
+            new, updated = new + result.count("new"), updated + result.count("updated")
+            batch.clear()
+            saved(new)
+    if batch:
+        result = store.save(batch)
+        new, updated = new + result.count("new"), updated + result.count("updated")
+    with store.transaction() as conn:
+        feed_sql.record_success(
+            conn,
+            feed.id,
+            now=now(),
+            etag=response.etag,
+            last_modified=response.last_modified,
+            title=document.title,
+            site_url=document.link,
+        )
+    return Outcome(feed, "updated", new=new, updated=updated)
+
+
+def _failed(
+    store: Store,
+    feed: Feed,
+    error: str,
+    now: Callable[[], str],
+    retry_after: str | None = None,
+) -> Outcome:
+    with store.transaction() as conn:
+        feed_sql.record_failure(conn, feed.id, now=now(), error=error, retry_after=retry_after)
+    return Outcome(feed, "failed", error=error)
