@@ -8,6 +8,7 @@ at import, and checked again before opening.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -17,6 +18,9 @@ from reader.sanitize import is_clean
 
 MAX_LINK_LENGTH = 4096
 _SCHEMES = frozenset({"http", "https"})
+# Most links are already absolute, with a plain host and no port: nothing to join or check
+# further (a feed of 50,000 items spent half its conversion in urljoin and urlsplit).
+_PLAIN_ABSOLUTE = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#]\S*)?\Z")
 
 
 def safe_link(url: str | None, base: str | None = None) -> str | None:
@@ -24,7 +28,11 @@ def safe_link(url: str | None, base: str | None = None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    if not url or len(url) > MAX_LINK_LENGTH or not is_clean(url) or any(c.isspace() for c in url):
+    if not url or len(url) > MAX_LINK_LENGTH or not is_clean(url):
+        return None
+    if _PLAIN_ABSOLUTE.match(url):
+        return url
+    if any(c.isspace() for c in url):
         return None
     if base:
         try:
