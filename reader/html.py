@@ -52,6 +52,7 @@ _CLOSING_MARKS = "”\"’'»“"
 _DASHES = "—–―-"
 _CREDIT_LIMIT = 120  # a last dash line longer than this is text, not a credit
 _HEADLINE_LIMIT = 100
+_MAX_Q = 16  # q elements nested deeper keep their text unmarked (each wrap copies its text)
 _SUMMARY_TAIL = re.compile(r"\s*(?:\[(?:…|\.\.\.)\]|…|\.\.\.)\s*$")
 _SENTENCE_END = re.compile(r"[.!?…](?=[”\"’']?\s+[“\"‘'«(]?[A-Z0-9])")
 
@@ -76,6 +77,8 @@ def html_to_text(html: str) -> HtmlText:
     """Paragraphs, subheadings and captions of an HTML fragment or document; any string."""
     if "<" not in html:  # plain text (many feed summaries): blank lines split paragraphs
         return HtmlText(plain_to_blocks(html_module.unescape(html)), ())
+    if html.count("<") > _DEPTH_CHECK:
+        html = cap_depth(html)
     builder = Builder()
     walk_lexbor(html, builder)
     return builder.result()
@@ -89,6 +92,78 @@ def plain_to_blocks(text: str) -> tuple[Block, ...]:
         if line:
             blocks.append(Block("paragraph", line))
     return tuple(blocks)
+
+
+# -- the depth guard ------------------------------------------------------------------
+
+# The HTML5 tree builder checks the stack of open elements for nearly every tag, so a
+# document nested n deep costs O(n²) in Lexbor: 20,000 nested divs take 0.6 s, a 5 MB
+# one hours. Browsers cap the depth (Chromium at 512); this does the same before
+# parsing, by dropping tags, never text. Fewer than _DEPTH_CHECK tags cannot nest deep
+# enough to matter, so ordinary bodies skip it.
+_DEPTH_LIMIT = 512
+_DEPTH_CHECK = 2000
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*>|<!--")
+_VOID = _names("area base br col embed hr img input link meta param source track wbr")
+_SELF_ENDING = _names("p li dt dd tr td th option")  # <p><p>: the second ends the first
+_RAW = {
+    name: re.compile(f"</{name}", re.IGNORECASE)
+    for name in _names("script style textarea title xmp iframe noembed noframes noscript")
+}
+
+
+def cap_depth(html: str, limit: int = _DEPTH_LIMIT) -> str:
+    """``html`` without the start and end tags that would nest deeper than ``limit``.
+
+    A scan of tag boundaries, not a parser: it follows nesting closely enough to find
+    runaway depth (raw-text elements and comments skipped, void elements and ``<p><p>``
+    known); what it removes is only tags, so the text stays, in a flatter tree. The
+    content of a dropped element whose content is never shown (``script``) goes too.
+    """
+    out: list[str] = []
+    stack: list[str] = []
+    open_count: dict[str, int] = {}
+    dropped: dict[str, int] = {}
+    copied = i = 0
+    while (match := _TAG.search(html, i)) is not None:
+        i = match.end()
+        if match.group(2) is None:  # a comment: its text is no tag
+            end = html.find("-->", i)
+            i = len(html) if end < 0 else end + 3
+            continue
+        name = match.group(2).lower()
+        if match.group(1):  # an end tag
+            if open_count.get(name):
+                while (top := stack.pop()) != name:
+                    open_count[top] -= 1
+                open_count[name] -= 1
+            elif dropped.get(name):
+                dropped[name] -= 1
+                out.append(html[copied : match.start()])
+                copied = i
+            continue
+        if name in _VOID:
+            continue
+        if name in _SELF_ENDING and stack and stack[-1] == name:
+            stack.pop()
+            open_count[name] -= 1
+        raw = _RAW.get(name)
+        raw_end = raw.search(html, i) if raw is not None else None
+        if len(stack) < limit:
+            stack.append(name)
+            open_count[name] = open_count.get(name, 0) + 1
+            if raw is not None:
+                i = len(html) if raw_end is None else raw_end.start()
+            continue
+        out.append(html[copied : match.start()])
+        if raw is None:
+            dropped[name] = dropped.get(name, 0) + 1
+            copied = i
+        else:  # drop the element with its content
+            close = html.find(">", raw_end.end()) if raw_end is not None else -1
+            copied = i = len(html) if close < 0 else close + 1
+    out.append(html[copied:])
+    return "".join(out)
 
 
 # -- the walk -------------------------------------------------------------------------
@@ -159,8 +234,9 @@ class Builder:
         self.capture_tag = ""
         self.capture_depth = -1
         self.pending_br = False
-        # figures: depth -> index in ``blocks`` of the last paragraph of a quote inside
-        self.figures: dict[int, int | None] = {}
+        # open figures, innermost last: the index in ``blocks`` of the last paragraph of
+        # an uncredited quote directly before its figcaption, or None
+        self.figures: list[int | None] = []
 
     # events
 
@@ -193,7 +269,7 @@ class Builder:
             self.capture, self.capture_tag, self.capture_depth = [], tag, depth
             return
         elif tag == "figure":
-            self.figures[depth] = None
+            self.figures.append(None)
         if tag in _HEADINGS:
             self.headings += 1
         if tag in _BLOCKS or tag in _HEADINGS:
@@ -221,7 +297,7 @@ class Builder:
             if tag in _HEADINGS:
                 self.headings -= 1
             if tag == "figure":
-                self.figures.pop(depth, None)
+                self.figures.pop()
         elif tag == "blockquote" and self.quote is not None and self.quote.depth == depth:
             self._end_blockquote()
 
@@ -284,8 +360,8 @@ class Builder:
         if not self.q_open:
             return
         serial, index = self.q_open.pop()
-        if serial != self.serial or index > len(self.buf):
-            return  # a block started inside the q: leave its text as it is
+        if serial != self.serial or index > len(self.buf) or len(self.q_open) >= _MAX_Q:
+            return  # a block started inside the q, or too deep: leave its text as it is
         inner = "".join(self.buf[index:])
         stripped = inner.strip()
         if not stripped or (stripped[0] in OPENING_MARKS and stripped[-1] in _CLOSING_MARKS):
@@ -302,13 +378,12 @@ class Builder:
         tag = self.capture_tag
         self.capture, self.capture_tag, self.capture_depth = None, "", -1
         if tag == "figcaption":
-            holder = max(self.figures) if self.figures else None
-            index = self.figures.get(holder) if holder is not None else None
+            index = self.figures[-1] if self.figures else None
             credit = _credit(text)
             if index is not None and credit:
                 block = self.blocks[index]
                 self.blocks[index] = Block(block.kind, f"{block.text} — {credit}")
-                self.figures[holder] = None  # type: ignore[index]
+                self.figures[-1] = None
             else:
                 self._caption(text)
         elif self.quote is not None:
@@ -341,9 +416,8 @@ class Builder:
             if last and credit:
                 paragraph = f"{paragraph} — {credit}"
             self.blocks.append(Block("paragraph", paragraph))
-        figure = max(self.figures) if self.figures else None
-        if figure is not None and figure < quote.depth and not credit:
-            self.figures[figure] = len(self.blocks) - 1
+        if self.figures and not credit:
+            self.figures[-1] = len(self.blocks) - 1
 
 
 def _credit(text: str) -> str:

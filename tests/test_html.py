@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from reader.article import Block
 from reader.entry import Entry
-from reader.html import HtmlText, entry_article, html_to_text, plain_to_blocks
+from reader.html import HtmlText, cap_depth, entry_article, html_to_text, plain_to_blocks
 from reader.quotes import find_quotes
 from reader.sanitize import is_clean
 
@@ -287,6 +287,24 @@ def test_ten_thousand_nested_divs_keep_their_text():
     html = "<div>" * 10_000 + "deep" + "</div>" * 10_000
     assert texts(html) == ["deep"]
     assert texts("<blockquote><q>" * 5_000 + "x") != []
+
+
+@pytest.mark.parametrize(
+    "unit", ["<div>", "<span>", "<blockquote>", "<figure><figcaption>a</figcaption>", "<q>"]
+)
+def test_five_megabytes_nested_complete_and_keep_the_text(unit):
+    # Lexbor's tree building is quadratic in depth; cap_depth flattens past 512 first
+    html = unit * (5_000_000 // len(unit)) + "deepest"
+    result = html_to_text(html)
+    assert "deepest" in result.blocks[-1].text
+
+
+def test_cap_depth_drops_tags_past_the_limit_and_never_text():
+    html = "<div>a" * 5 + "<script>x<div>y</script>" + "</div>" * 5
+    assert cap_depth(html, limit=3) == "<div>a<div>a<div>aaa" + "</div>" * 3
+    shallow = "<div><p>a<p>b</div><!-- <div><div><div><div> --><br><img>" * 3
+    assert cap_depth(shallow, limit=2) == shallow
+    assert cap_depth("<div>" * 3 + "<title><b>t</title>c", limit=2) == "<div><div>c"
 
 
 def test_five_megabytes_of_html_complete():
