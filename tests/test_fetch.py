@@ -19,6 +19,8 @@ from pytest_httpserver import HTTPServer
 from reader.fetch import USER_AGENT, Limits, Request, Response, fetch_all
 
 FAST = Limits(timeout=0.5, max_bytes=64 * 1024)
+#: For the cap: a timeout long enough that a loaded machine never mistakes one for the other.
+CAPPED_SLOW = Limits(timeout=8, max_bytes=64 * 1024)
 FEED = b"<?xml version='1.0'?><rss><channel><title>t</title></channel></rss>"
 
 
@@ -133,7 +135,7 @@ def test_ok_returns_the_body_validators_and_type(httpserver: HTTPServer):
     assert r.etag == '"v1"' and r.last_modified == "Wed, 21 Oct 2015 07:28:00 GMT"
     assert r.content_type == "application/rss+xml"
     assert r.final_url == httpserver.url_for("/feed")
-    assert r.request.key == ("feed", 7) and 0 < r.elapsed < 1
+    assert r.request.key == ("feed", 7) and r.elapsed > 0
 
 
 def test_an_honest_user_agent_and_only_the_encodings_we_inflate(httpserver: HTTPServer):
@@ -277,9 +279,9 @@ def test_oversized_by_content_length_is_refused_before_reading(raw: Raw):
         raw.done.wait(5)
 
     raw.routes["/big"] = route
-    r = one(raw.url("/big"))
+    r = one(raw.url("/big"), limits=CAPPED_SLOW)
     assert r.status == "error" and r.error == "body over the 64 KiB limit" and r.http_status == 200
-    assert r.elapsed < 0.4  # not the timeout: the header alone decided
+    assert r.elapsed < CAPPED_SLOW.timeout / 2  # not the timeout: the header alone decided
 
 
 def test_oversized_while_streaming_without_a_length(raw: Raw):
@@ -289,8 +291,9 @@ def test_oversized_while_streaming_without_a_length(raw: Raw):
             send(h, b"x" * 8192)
 
     raw.routes["/endless"] = route
-    r = one(raw.url("/endless"))
-    assert r.status == "error" and r.error == "body over the 64 KiB limit" and r.elapsed < 0.4
+    r = one(raw.url("/endless"), limits=CAPPED_SLOW)
+    assert r.status == "error" and r.error == "body over the 64 KiB limit"
+    assert r.elapsed < CAPPED_SLOW.timeout / 2  # the cap stopped it, not the timeout
 
 
 def test_a_body_exactly_at_the_cap_is_whole(httpserver: HTTPServer):
@@ -368,7 +371,8 @@ def test_headers_that_never_come_time_out_and_the_others_are_unaffected(raw: Raw
     slow, quick = fetch(Request(raw.url("/slow")), Request(raw.url("/quick")))[::-1]
     assert quick.status == "ok" and quick.body == FEED
     assert slow.status == "error" and slow.error == "timed out after 0.5 s"
-    assert 0.4 < slow.elapsed < 1.0 and time.monotonic() - start < 1.5
+    # The timeout, not the 10 s the server would take (margins for a loaded machine).
+    assert 0.4 < slow.elapsed < 5 and time.monotonic() - start < 5
 
 
 def test_a_body_dripping_slower_than_the_deadline(raw: Raw):
@@ -379,7 +383,7 @@ def test_a_body_dripping_slower_than_the_deadline(raw: Raw):
 
     raw.routes["/drip"] = route
     r = one(raw.url("/drip"))
-    assert r.status == "error" and r.error == "timed out after 0.5 s" and r.elapsed < 1.0
+    assert r.status == "error" and r.error == "timed out after 0.5 s" and r.elapsed < 5
 
 
 def test_headers_dripping_slower_than_the_deadline(raw: Raw):
@@ -390,7 +394,7 @@ def test_headers_dripping_slower_than_the_deadline(raw: Raw):
 
     raw.routes["/drip"] = route
     r = one(raw.url("/drip"))
-    assert r.status == "error" and r.error == "timed out after 0.5 s" and r.elapsed < 1.0
+    assert r.status == "error" and r.error == "timed out after 0.5 s" and r.elapsed < 5
 
 
 # ---- failures among successes --------------------------------------------------------------------
@@ -457,7 +461,7 @@ def test_fetches_in_flight_are_bounded_overall(raw: Raw):
     limits = Limits(concurrency=2, per_host=10, timeout=2)
     answers = fetch(*[Request(raw.url("/feed")) for _ in range(4)], limits=limits)
     assert [r.status for r in answers] == ["ok"] * 4
-    assert raw.most_in_flight == 2  # in parallel, but never beyond the bound
+    assert raw.most_in_flight <= 2  # never beyond the bound (how many overlap is timing)
 
 
 # ---- cancellation and threads ------------------------------------------------------------------
@@ -473,7 +477,7 @@ def test_cancelling_stops_promptly_and_starts_nothing_new(raw: Raw):
         cancelled=lambda: time.monotonic() - start > 0.3,
     )
     assert answers == []  # abandoned fetches are not answered
-    assert time.monotonic() - start < 1.3
+    assert time.monotonic() - start < 5  # not the 10 s the server would take
     assert raw.hits == 2
 
 
@@ -485,7 +489,7 @@ def test_closing_the_iterator_early_abandons_the_rest(raw: Raw):
     answers = fetch_all(requests, Limits(timeout=10))
     assert next(answers).status == "ok"
     answers.close()
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < 5  # not the 10 s the server would take
     assert not any(t.name == "reader-fetch" for t in threading.enumerate())
 
 

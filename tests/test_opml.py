@@ -194,7 +194,7 @@ def test_billion_laughs_is_refused_at_once() -> None:
     start = time.perf_counter()
     with pytest.raises(OpmlError, match="declares an entity"):
         read_opml(BILLION_LAUGHS)
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 5  # a blow-up takes far longer
 
 
 def test_even_one_harmless_entity_is_refused() -> None:
