@@ -99,6 +99,7 @@ class Incoming:
     feed_url: str | None = None  # the feed it came from (its row in feeds is looked up)
     guid: str | None = None  # the entry's id in that feed, as given
     identity: str | None = None  # given by the feed importer (feed_identity); else computed
+    digest: str | None = None  # its content hash, given by the feed importer (of the entry)
 
 
 @dataclass(slots=True)

@@ -46,7 +46,7 @@ from reader.schema import (
     open_database,
     writable,
 )
-from reader.writer import Batch, content_hash, identity, sort_key
+from reader.writer import Batch, content_hash, identity, sort_key, stored_digests
 
 __all__ = [
     "DatabaseError",
@@ -217,6 +217,11 @@ class Store:
         with self.transaction() as conn:
             batch.run(conn)
         return result
+
+    def stored_digests(self, identities: list[str]) -> dict[str, tuple[str, int | None]]:
+        """``{identity: (content hash, feed id)}`` of those already stored (a refresh
+        converts only the entries that are new or changed)."""
+        return stored_digests(self.conn, identities)
 
     # ---- marks (reader.flags) -------------------------------------------------------
 

@@ -10,7 +10,7 @@ changed is updated in place with its read and starred marks kept (``reader.write
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -57,6 +57,11 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+#: Part of every entry's digest: a change to how entries become articles (reader.html)
+#: bumps it, and each entry still in its feed is converted again at the next refresh.
+CONVERSION = 1
+
+
 def _fallback(entry: Entry) -> str:
     """The identity of an entry with neither guid nor link: its title, dates and text."""
     parts = (
@@ -68,10 +73,30 @@ def _fallback(entry: Entry) -> str:
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
 
 
-def incoming(feed: Feed, document: FeedDocument) -> Iterator[Incoming]:
-    """The articles of a feed's entries, duplicates (same identity) once: the first, as the
-    feed lists newest first. Yielded oldest first, so that entries without a date, which
-    sort by import time, keep the feed's order in the list (newer ids come later)."""
+def entry_digest(entry: Entry, source: str | None, tags: tuple[str, ...]) -> str:
+    """The content hash of a feed's article, taken from the entry as received (and what
+    the feed adds to it): an entry whose digest is stored already is not converted again."""
+    parts = [
+        str(CONVERSION),
+        entry.guid or "",
+        entry.link or "",
+        entry.title or "",
+        entry.published or "",
+        entry.updated or "",
+        entry.content_html or "",
+        entry.summary_html or "",
+        entry.content_text or "",
+        "\x1e".join(entry.categories),
+        source or "",
+        "\x1e".join(tags),
+    ]
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
+
+
+def entries(feed: Feed, document: FeedDocument) -> list[tuple[str, Entry]]:
+    """``(identity, entry)`` of a feed's entries, duplicates (same identity) once: the first,
+    as the feed lists newest first. Oldest first, so that entries without a date, which sort
+    by import time, keep the feed's order in the list (newer ids come later)."""
     seen: set[str] = set()
     keyed = []
     for entry in document.entries:
@@ -79,10 +104,13 @@ def incoming(feed: Feed, document: FeedDocument) -> Iterator[Incoming]:
         if key not in seen:
             seen.add(key)
             keyed.append((key, entry))
-    source = feed.title if feed.title_given else (document.title or feed.title)
-    for key, entry in reversed(keyed):
-        article = entry_article(entry, source=source, extra_tags=feed.tags, origin=feed.url)
-        yield Incoming(article, feed_url=feed.url, guid=entry.guid, identity=key)
+    keyed.reverse()
+    return keyed
+
+
+def source_of(feed: Feed, document: FeedDocument) -> str | None:
+    """The source its articles name: the title a person gave, else the feed's own."""
+    return feed.title if feed.title_given else (document.title or feed.title)
 
 
 def refresh(
@@ -152,17 +180,24 @@ def _handle(
     except FeedError as error:
         return _failed(store, feed, str(error), now)
     new = updated = 0
-    batch: list[Incoming] = []
-    for item in incoming(feed, document):
-        batch.append(item)
-        if len(batch) == BATCH:
+    source = source_of(feed, document)
+    keyed = entries(feed, document)
+    for start in range(0, len(keyed), BATCH):
+        chunk = keyed[start : start + BATCH]
+        stored = store.stored_digests([key for key, _ in chunk])
+        batch = []
+        for key, entry in chunk:
+            digest = entry_digest(entry, source, feed.tags)
+            if stored.get(key) == (digest, feed.id):
+                continue  # unchanged since the last refresh: nothing to convert or write
+            article = entry_article(entry, source=source, extra_tags=feed.tags, origin=feed.url)
+            batch.append(
+                Incoming(article, feed_url=feed.url, guid=entry.guid, identity=key, digest=digest)
+            )
+        if batch:
             result = store.save(batch)
             new, updated = new + result.count("new"), updated + result.count("updated")
-            batch.clear()
             saved(new)
-    if batch:
-        result = store.save(batch)
-        new, updated = new + result.count("new"), updated + result.count("updated")
     with store.transaction() as conn:
         feed_sql.record_success(
             conn,

@@ -63,6 +63,23 @@ def feed_identity(feed_url: str, guid: str | None, link: str | None, fallback: s
     return hashlib.sha1(f"feed\x1f{feed_url}\x1f{key}".encode()).hexdigest()
 
 
+def stored_digests(
+    conn: sqlite3.Connection, identities: list[str]
+) -> dict[str, tuple[str, int | None]]:
+    """``{identity: (content hash, feed id)}`` of the articles already stored."""
+    found: dict[str, tuple[str, int | None]] = {}
+    for chunk in chunks(identities):
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            (ident, (digest, feed_id))
+            for ident, digest, feed_id in conn.execute(
+                f"SELECT identity, content_hash, feed_id FROM articles WHERE identity IN ({marks})",
+                chunk,
+            )
+        )
+    return found
+
+
 def _content(article: Article) -> dict:
     content = {
         "headline": article.headline,
@@ -102,7 +119,7 @@ class Prepared:
         return cls(
             item,
             item.identity or identity(article),
-            content_hash(article),
+            item.digest or content_hash(article),
             (
                 article.headline,
                 article.published,

@@ -337,3 +337,33 @@ def test_bad_input_is_one_line(run, tmp_path):
     result = run("feed", "import-opml", str(broken))
     assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
     assert run("update").stdout.startswith("No feeds yet")
+
+
+def test_a_refresh_converts_only_new_and_changed_entries(httpserver, db_path, monkeypatch):
+    from reader import update
+
+    converted: list[str | None] = []
+    convert = update.entry_article
+
+    def counting(entry, **kwargs):
+        converted.append(entry.guid)
+        return convert(entry, **kwargs)
+
+    monkeypatch.setattr(update, "entry_article", counting)
+    url = serve(httpserver, "/feed.xml", rss(item(1), item(2), item(3)))
+    with Store(db_path) as store:
+        store.add_feed(url)
+        update.refresh(store)
+        assert sorted(converted) == ["id-1", "id-2", "id-3"]
+        converted.clear()
+        update.refresh(store)  # nothing changed: nothing converted, nothing written
+        assert converted == []
+        httpserver.clear()
+        serve(httpserver, "/feed.xml", rss(item(1), item(2, title="Two, changed"), item(3)))
+        (outcome,) = update.refresh(store)
+        assert converted == ["id-2"] and (outcome.new, outcome.updated) == (0, 1)
+        converted.clear()
+        store.add_feed(url, tags=("Extra",))  # what the feed adds changes every article
+        (outcome,) = update.refresh(store)
+        assert sorted(converted) == ["id-1", "id-2", "id-3"] and outcome.updated == 3
+        assert all("Extra" in store.article(row.id).article.tags for row in store.page(Filter()))
