@@ -42,3 +42,45 @@ def test_empty_state(snap_compare, tmp_path, monkeypatch):
 
 def test_narrow_list(snap_compare, demo_db):
     assert snap_compare(make_app(demo_db, watch=False), terminal_size=(80, 24), press=["j"])
+
+
+def _with_feeds(db) -> None:
+    """Two subscriptions with an article each, one with a refresh error."""
+    from reader.article import Article
+    from reader.store import Incoming, Store
+
+    with Store(db) as store:
+        for number, (url, title) in enumerate(
+            [("https://world.example/rss", "World Desk"), ("https://port.example/atom", None)]
+        ):
+            store.add_feed(url, title=title)
+            article = Article(
+                f"Feed story {number}", f"2026-11-0{number + 1}T10:00", source=title, lede="Lede.",
+                link=f"{url}/{number}",
+            )  # fmt: skip
+            store.save([Incoming(article, feed_url=url, guid=f"g{number}", identity=f"i{number}")])
+
+
+def test_feed_picker(snap_compare, demo_db):
+    _with_feeds(demo_db)
+
+    async def run_before(pilot) -> None:
+        await pilot.press("f")
+        await settle(pilot.app, pilot)
+        await pilot.press(*"wor")
+        pilot.app.screen.query_one(Input).cursor_blink = False
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(make_app(demo_db, watch=False), terminal_size=SIZE, run_before=run_before)
+
+
+def test_one_feed_read(snap_compare, demo_db):
+    _with_feeds(demo_db)
+
+    async def run_before(pilot) -> None:
+        await pilot.press("f")
+        await settle(pilot.app, pilot)
+        await pilot.press(*"wor", "enter")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(make_app(demo_db, watch=False), terminal_size=SIZE, run_before=run_before)

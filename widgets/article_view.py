@@ -304,6 +304,8 @@ def _build(stored: StoredArticle, limit: int | None = None, stop: _Stop = None) 
 
     add(article.headline, _HEADLINE, ("headline", None))
     add(_meta_line(stored), _META, None)
+    if article.link:  # a feed's article: where o goes (stored only when http/https and clean)
+        add(f"↗ {article.link}", _META, None)
     for caption in article.captions:
         add(caption, _CAPTION, None)
     if article.lede:
