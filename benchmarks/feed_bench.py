@@ -20,7 +20,9 @@ every client refreshes, one after the other in an order rotated each round:
    2.21 stores no ETag or Last-Modified on a feed's first fetch into an empty cache, so its
    second refresh could not be answered 304); seconds.
 
-Then a single feed of ``--big`` (50,000) items, from empty: time and peak RSS. Peak RSS is
+Then a single feed of ``--big`` (50,000) items, from empty: time and peak RSS (about 85 MiB of
+XML, over the reader's 64 MiB cap on a body; ``--big-lean`` gives its items one sentence a
+paragraph, 55 MiB, so that the reader's memory can be measured at all). Peak RSS is
 ``ru_maxrss`` of the command (``os.wait4``: the largest single process of its tree), and the
 largest sum of the RSS of the command and its descendants, sampled every 10 ms.
 
@@ -52,6 +54,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/feed_bench.py --only newsboat --rounds 1
     .venv/bin/python benchmarks/feed_bench.py --sets 100 --big 0 --rounds 5 --json > out.json
     .venv/bin/python benchmarks/feed_bench.py --hosts 1               # every feed on one host
+    .venv/bin/python benchmarks/feed_bench.py --sets --big-lean       # the big feed alone, lean
 
 Nothing outside the temporary folder is written (``--keep`` keeps it); the committed
 ``articles.db`` is never opened.
@@ -61,6 +64,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import hashlib
 import http.client
 import json
 import os
@@ -319,6 +323,7 @@ class FeedSet:
     opml: Path
     urls: Path
     links: list[str]
+    lean: bool = False
 
     @property
     def total(self) -> int:
@@ -326,7 +331,7 @@ class FeedSet:
 
     @property
     def label(self) -> str:
-        return f"{self.feeds}×{self.items:,}" if self.feeds > 1 else f"1×{self.items:,}"
+        return f"{self.feeds}×{self.items:,}" + (" (lean items)" if self.lean else "")
 
 
 class Client:
@@ -755,7 +760,7 @@ def markdown(result: dict, rows: list[dict], big: FeedSet | None) -> str:
         f" (nproc {env['nproc']}), load {env['load_before']} before and {env['load_after']}"
         f" after; Python {env['python']}, SQLite {env['sqlite']}, {env['newsboat']};"
         f" reader at {env['reader_commit']}"
-        + (f" with {env['reader_dirty']} files changed in reader/" if env["reader_dirty"] else "")
+        + (f" with {env['reader_dirty']} files changed" if env["reader_dirty"] else "")
         + f". {result['threads']} concurrent fetches: newsboat `reload-threads`"
         f" {result['threads']}, reader {result['reader_concurrency']}; feeds on"
         f" {result['hosts']} loopback address(es).",
@@ -771,7 +776,7 @@ def markdown(result: dict, rows: list[dict], big: FeedSet | None) -> str:
         for client, why in clients.items():
             lines += ["", f"**{client} failed on {name}:**", "", "```", why, "```"]
     if result["notes"]:
-        lines += ["", "Notes (the server's counts that were not as expected):"]
+        lines += ["", "Notes (counts that were not as expected, or a change of code):"]
         lines += [f"- {note}" for note in result["notes"]]
     return "\n".join(lines)
 
@@ -779,16 +784,25 @@ def markdown(result: dict, rows: list[dict], big: FeedSet | None) -> str:
 # ---- main ------------------------------------------------------------------------------------
 
 
-def git_facts() -> tuple[str, int]:
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "-C", str(ROOT), "status", "--porcelain", "--", "reader"],
-        capture_output=True,
-        text=True,
-    ).stdout.splitlines()
-    return commit or "?", len(dirty)
+def git_facts() -> tuple[str, int, str]:
+    """The reader's commit, how many of its files differ from it, and a fingerprint of the
+    code itself (commit and diff), to tell whether it changed during a run: other people
+    work in the same tree."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+        return done.stdout
+
+    commit = git("rev-parse", "--short", "HEAD").strip() or "?"
+    dirty = git("status", "--porcelain", "--", "reader", "widgets")
+    diff = git("diff", "HEAD", "--", "reader", "widgets")
+    untracked = [
+        line[3:] for line in dirty.splitlines() if line.startswith("??") and line.endswith(".py")
+    ]
+    for path in untracked:
+        diff += (ROOT / path).read_text(errors="replace") if (ROOT / path).is_file() else ""
+    fingerprint = hashlib.sha1(f"{commit}\n{diff}".encode()).hexdigest()[:12]
+    return commit, len(dirty.splitlines()), fingerprint
 
 
 def startup_seconds(command: list[str], env: dict[str, str], repeat: int = 3) -> float:
@@ -803,9 +817,16 @@ def startup_seconds(command: list[str], env: dict[str, str], repeat: int = 3) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--sets", type=int, nargs="+", default=[10, 100], help="feeds per set")
+    parser.add_argument(
+        "--sets", type=int, nargs="*", default=[10, 100], help="feeds per set (none: big only)"
+    )
     parser.add_argument("--items", type=int, default=1000, help="items per feed of a set")
     parser.add_argument("--big", type=int, default=50_000, help="items of the big feed (0: none)")
+    parser.add_argument(
+        "--big-lean",
+        action="store_true",
+        help="big feed items of one sentence a paragraph (50,000 fit under 64 MiB)",
+    )
     parser.add_argument("--threads", type=int, default=16, help="concurrent fetches (all clients)")
     parser.add_argument("--hosts", type=int, default=0, help="loopback addresses (0: one a feed)")
     parser.add_argument("--seed", type=int, default=0)
@@ -846,21 +867,23 @@ def main(argv: list[str] | None = None) -> int:
 
         feeds_root = work / "feeds"
         started = time.perf_counter()
-        plan = [(f"s{n}", n, args.items) for n in args.sets]
+        plan = [(f"s{n}", n, args.items, False) for n in args.sets]
         if args.big:
-            plan.append(("big", 1, args.big))
+            plan.append(("big", 1, args.big, args.big_lean))
         indexes = {}
-        for name, feeds, items in plan:
+        for name, feeds, items, lean in plan:
             say(f"writing {feeds} feed(s) × {items:,} items ({name}) ...")
-            indexes[name] = feedsynth.write_set(feeds_root, name, feeds, items, seed=args.seed)
+            indexes[name] = feedsynth.write_set(
+                feeds_root, name, feeds, items, seed=args.seed, lean=lean
+            )
         size = sum(f["bytes"] for i in indexes.values() for f in i["files"].values())
         say(f"  {size / 2**20:.0f} MiB in {time.perf_counter() - started:.1f} s; serving them")
         server = Server(feeds_root, hosts, logs / "server.log")
         feed_sets = {}
-        for name, feeds, items in plan:
+        for name, feeds, items, lean in plan:
             opml, urls = feedsynth.write_subscriptions(work, name, indexes[name], server.listening)
             links = feedsynth.urls(name, indexes[name], server.listening)
-            feed_sets[name] = FeedSet(name, feeds, items, opml, urls, links)
+            feed_sets[name] = FeedSet(name, feeds, items, opml, urls, links, lean)
         sets = [feed_sets[f"s{n}"] for n in args.sets]
         big = feed_sets.get("big")
 
@@ -882,6 +905,7 @@ def main(argv: list[str] | None = None) -> int:
         if newsboat:
             startup["newsboat -v"] = startup_seconds([newsboat, "-v"], env)
 
+        commit, dirty, fingerprint = git_facts()  # the code measured is the code at the start
         results = Results()
         load_before = os.getloadavg()[0]
         for number in range(args.rounds):
@@ -895,8 +919,12 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"round {number + 1}, {big.label}: ...")
                 say(f"  {run_big(order, big, server, logs, results)}")
         load_after = os.getloadavg()[0]
-
-        commit, dirty = git_facts()
+        commit_after, _, fingerprint_after = git_facts()
+        if "reader" in wanted and fingerprint_after != fingerprint:
+            results.notes.append(
+                f"the reader's code changed during the run ({commit} → {commit_after}, or"
+                " uncommitted edits): the figures mix versions; run it again"
+            )
         result = {
             "rounds": args.rounds,
             "threads": args.threads,

@@ -86,9 +86,17 @@ class _Words:
         return " ".join(self.phrase(8, 22) + "." for _ in range(self.rng.randint(low, high)))
 
 
-def item_xml(feed: int, i: int, words: _Words, moment: datetime) -> str:
-    """Item ``i`` (0 = newest) of feed ``feed`` as an RSS 2.0 ``<item>``."""
+def item_xml(feed: int, i: int, words: _Words, moment: datetime, lean: bool = False) -> str:
+    """Item ``i`` (0 = newest) of feed ``feed`` as an RSS 2.0 ``<item>``.
+
+    ``lean``: one sentence a paragraph (HTML of 0.5–1 KB, the same elements), so that a
+    50,000-item feed stays under a client's 64 MiB cap on a body.
+    """
     rng = words.rng
+
+    def sentences(low: int, high: int) -> str:
+        return words.sentences(1, 1) if lean else words.sentences(low, high)
+
     first, last = rng.choice(synth.FIRST_NAMES), rng.choice(synth.SURNAMES)
     title = f"Feed {feed} item {i}: {words.phrase(4, 9)}"
     categories = rng.sample(
@@ -96,13 +104,13 @@ def item_xml(feed: int, i: int, words: _Words, moment: datetime) -> str:
     )
     quoted = words.phrase(8, 18)
     html = (
-        f"<p>{words.sentences(2, 4)}</p>"
+        f"<p>{sentences(2, 4)}</p>"
         f"<h2>{words.phrase(3, 7)}</h2>"
-        f"<p>“{quoted},” said {first} {last}. {words.sentences(1, 3)}</p>"
-        f"<blockquote><p>{words.sentences(1, 2)}</p></blockquote>"
-        f"<p>{words.sentences(1, 3)}</p>"
+        f"<p>“{quoted},” said {first} {last}. {sentences(1, 3)}</p>"
+        f"<blockquote><p>{sentences(1, 2)}</p></blockquote>"
+        f"<p>{sentences(1, 3)}</p>"
         f'<p><img src="https://img.example.org/f{feed}/{i}.jpg"'
-        f' alt="{words.phrase(3, 8)}"> {words.sentences(2, 4)}</p>'
+        f' alt="{words.phrase(3, 8)}"> {sentences(2, 4)}</p>'
     )
     pub = format_datetime(moment.astimezone(OFFSETS[(feed + i) % len(OFFSETS)]))
     cats = "".join(f"<category>{escape(c)}</category>" for c in categories)
@@ -121,7 +129,7 @@ def item_moment(feed: int, i: int, items: int) -> datetime:
     return NEWEST - timedelta(minutes=i * step + feed % step)
 
 
-def feed_xml(feed: int, items: int, seed: int = 0) -> tuple[bytes, datetime]:
+def feed_xml(feed: int, items: int, seed: int = 0, lean: bool = False) -> tuple[bytes, datetime]:
     """Feed ``feed`` with ``items`` items, as UTF-8 bytes, and its newest item's moment."""
     words = _Words(random.Random(seed * 1_000_003 + feed))
     parts = [
@@ -132,14 +140,14 @@ def feed_xml(feed: int, items: int, seed: int = 0) -> tuple[bytes, datetime]:
         f"<description>{items} synthetic items</description><language>en</language>"
         f"<lastBuildDate>{format_datetime(item_moment(feed, 0, items))}</lastBuildDate>\n"
     ]
-    parts += [item_xml(feed, i, words, item_moment(feed, i, items)) for i in range(items)]
+    parts += [item_xml(feed, i, words, item_moment(feed, i, items), lean) for i in range(items)]
     parts.append("</channel></rss>\n")
     return "".join(parts).encode(), item_moment(feed, 0, items)
 
 
-def _write_one(job: tuple[Path, int, int, int]) -> tuple[str, dict]:
-    path, feed, items, seed = job
-    data, newest = feed_xml(feed, items, seed)
+def _write_one(job: tuple[Path, int, int, int, bool]) -> tuple[str, dict]:
+    path, feed, items, seed, lean = job
+    data, newest = feed_xml(feed, items, seed, lean)
     path.write_bytes(data)
     etag = '"' + hashlib.sha1(data).hexdigest()[:16] + '"'
     return path.name, {
@@ -151,18 +159,26 @@ def _write_one(job: tuple[Path, int, int, int]) -> tuple[str, dict]:
 
 
 def write_set(
-    root: Path, name: str, feeds: int, items: int, *, seed: int = 0, workers: int | None = None
+    root: Path,
+    name: str,
+    feeds: int,
+    items: int,
+    *,
+    seed: int = 0,
+    lean: bool = False,
+    workers: int | None = None,
 ) -> dict:
     """Write ``feeds`` feeds of ``items`` items under ``root/name``; return its index."""
     folder = root / name
     folder.mkdir(parents=True, exist_ok=True)
-    jobs = [(folder / f"f{feed:03d}.xml", feed, items, seed) for feed in range(feeds)]
+    jobs = [(folder / f"f{feed:03d}.xml", feed, items, seed, lean) for feed in range(feeds)]
     if feeds > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             files = dict(pool.map(_write_one, jobs))
     else:
         files = dict(map(_write_one, jobs))
     index = {"version": FEEDSYNTH_VERSION, "seed": seed, "feeds": feeds, "items": items}
+    index["lean"] = lean
     index["files"] = files
     (folder / "index.json").write_text(json.dumps(index, indent=1))
     return index
@@ -335,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     write.add_argument("--feeds", type=int, default=10)
     write.add_argument("--items", type=int, default=1000)
     write.add_argument("--seed", type=int, default=0)
+    write.add_argument("--lean", action="store_true", help="one sentence a paragraph")
     run = sub.add_parser("serve", help="serve ROOT on 127.0.0.1 (and more loopback addresses)")
     run.add_argument("root", type=Path)
     run.add_argument("--hosts", type=int, default=1, help="loopback addresses to listen on")
@@ -343,7 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "show":
         sys.stdout.write(feed_xml(args.feed, args.items, args.seed)[0].decode())
     elif args.command == "write":
-        index = write_set(args.root, args.name, args.feeds, args.items, seed=args.seed)
+        index = write_set(
+            args.root, args.name, args.feeds, args.items, seed=args.seed, lean=args.lean
+        )
         total = sum(f["bytes"] for f in index["files"].values())
         print(f"{args.feeds} feeds, {total / 2**20:.1f} MiB in {args.root / args.name}")
     else:
