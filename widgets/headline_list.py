@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from reader import cells
 from reader.datefmt import short_date
 from reader.search import match_spans, parse_query
 from reader.session import Window
@@ -80,7 +80,13 @@ class HeadlineList(VirtualList[Headline]):
     # ---- drawing -------------------------------------------------------------------------
 
     def render_row(self, row: Headline | None, selected: bool, width: int) -> tuple[Strip]:
-        return (self._strip(self._segments(row, selected, width), width),)
+        segments = self._segments(row, selected, width)
+        # The segments are measured by reader.cells (as the terminal draws them) and the
+        # strip is given that length: Rich counts spacing vowel signs (Devanagari, Tamil)
+        # as zero cells, and padding by its count pushed the separator right.
+        if row is not None and sum(cells.width(s.text) for s in segments) == width:
+            return (Strip(segments, width),)
+        return (self._strip(segments, width),)  # too narrow for the columns: Rich adjusts
 
     def _segments(self, row: Headline | None, selected: bool, width: int) -> list[Segment]:
         # Plain segments with Rich styles, not Content: a list line is drawn often and
@@ -95,17 +101,15 @@ class HeadlineList(VirtualList[Headline]):
         if cursor is not None:
             base, meta_style, star_style = base + cursor, meta_style + cursor, star_style + cursor
         # Source and date in fixed columns on the right, so the eye can run down them;
-        # a narrow list keeps the date only, the headline needs the room more.
+        # a narrow list keeps the date only, the headline needs the room more. Every
+        # field is padded and cut by terminal cells (reader.cells), never by characters.
+        date = cells.pad(short_date(row.published), 9, ">")
         if width >= 72:
-            meta = f" {(row.source or '')[:12]:>12} {short_date(row.published):>9} "
+            meta = f" {cells.pad(cells.plain(row.source or ''), 12, '>')} {date} "
         else:
-            meta = f" {short_date(row.published):>9} "
-        headline = " ".join(row.headline.split())  # tabs and runs of spaces: one space
-        room = max(1, width - 3 - cell_len(meta))
-        if cell_len(headline) > room:
-            headline = set_cell_size(headline, room - 1) + "…"
-        else:
-            headline = set_cell_size(headline, room)
+            meta = f" {date} "
+        headline = cells.plain(" ".join(row.headline.split()))  # tabs, runs of spaces: one
+        headline = cells.fit(headline, max(1, width - 3 - cells.width(meta)))
         return [
             Segment(" " if row.read else "●", base),
             Segment("★" if row.starred else " ", star_style),
