@@ -24,6 +24,7 @@ _ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 _SLASHED = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}")
 _YEAR = re.compile(r"\b\d{4}\b")
 _WORD = re.compile(r"[A-Za-z]+")
+_NAMED_OFFSET = re.compile(r"\b(?:UTC|GMT)\s*[+-]\s*\d", re.IGNORECASE)
 
 _WEEKDAYS = {
     name: index
@@ -41,6 +42,23 @@ _WEEKDAYS = {
     for name in names
 }
 _MAX_LINE = 80  # a dateline is short; longer lines are prose
+
+_HOUR = 3600
+# Time-zone abbreviations that name one offset wherever a news agency writes them. Others
+# (IST: India, Ireland or Israel; CST: US Central or China; AST...) are not guessed: the
+# time is kept without an offset and the article gets the warning "unknown-timezone".
+TIME_ZONES: dict[str, int] = {
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0,
+    "WEST": _HOUR, "BST": _HOUR, "CET": _HOUR, "MET": _HOUR,
+    "CEST": 2 * _HOUR, "MEST": 2 * _HOUR, "EET": 2 * _HOUR, "SAST": 2 * _HOUR,
+    "EEST": 3 * _HOUR, "MSK": 3 * _HOUR,
+    "HKT": 8 * _HOUR, "SGT": 8 * _HOUR, "AWST": 8 * _HOUR,
+    "JST": 9 * _HOUR, "KST": 9 * _HOUR,
+    "AEST": 10 * _HOUR, "AEDT": 11 * _HOUR, "NZST": 12 * _HOUR, "NZDT": 13 * _HOUR,
+    "EST": -5 * _HOUR, "EDT": -4 * _HOUR, "CDT": -5 * _HOUR,
+    "MST": -7 * _HOUR, "MDT": -6 * _HOUR, "PST": -8 * _HOUR, "PDT": -7 * _HOUR,
+    "AKST": -9 * _HOUR, "AKDT": -8 * _HOUR, "HST": -10 * _HOUR,
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +138,28 @@ def read_dateline(line: str) -> Dateline | None:
 def _read_free_form(line: str) -> Dateline | None:
     """Other forms through dateutil, day first, never fuzzy (``22 May 2025 15:46``, RFC 822)."""
     from dateutil.parser import ParserError, parse
+    from dateutil.tz import tzoffset
 
     looks_numeric = _SLASHED.match(line) is not None
     if not looks_numeric and not _YEAR.search(line):
         return None  # without a year, "Monday" or "May 3" is prose, not a dateline
+    unknown: list[str] = []
+
+    def zone(name: str | None, offset: int | None):
+        # Called by dateutil for every zone it sees (given this, it never warns on stderr).
+        if name is not None and name.upper() in TIME_ZONES:
+            return tzoffset(None, TIME_ZONES[name.upper()])
+        if offset is not None:  # a numeric offset (+0300)
+            # dateutil reads "UTC+3" the POSIX way (3 hours west); a dateline means east.
+            return tzoffset(None, -offset if _NAMED_OFFSET.search(line) else offset)
+        if name is not None:
+            unknown.append(name)
+        return None
+
     try:
         # Two different defaults reveal a field the line did not give (no day: not a dateline).
-        first = parse(line, dayfirst=True, default=datetime(2000, 1, 1))
-        second = parse(line, dayfirst=True, default=datetime(2001, 2, 2))
+        first = parse(line, dayfirst=True, default=datetime(2000, 1, 1), tzinfos=zone)
+        second = parse(line, dayfirst=True, default=datetime(2001, 2, 2), tzinfos=zone)
     except ParserError as error:
         if looks_numeric or "out of range" in str(error) or "must be in" in str(error):
             return Dateline(None, ("bad-date",))
@@ -136,4 +168,7 @@ def _read_free_form(line: str) -> Dateline | None:
         return Dateline(None, ("bad-date",))
     if first.date() != second.date():
         return None
-    return Dateline(iso(first), _weekday_warning(first, _first_weekday_word(line)))
+    warnings = _weekday_warning(first, _first_weekday_word(line))
+    if unknown:
+        warnings += ("unknown-timezone",)
+    return Dateline(iso(first), warnings)
