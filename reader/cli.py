@@ -6,8 +6,12 @@ Errors reach the user as one line (``reader: ...``) and an exit code; only
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import re
+import shlex
+import shutil
 import signal
 import sqlite3
 import stat
@@ -32,12 +36,14 @@ EXIT_INTERRUPTED = 130
 
 
 class _Count(click.ParamType):
-    """A whole number from 1 up to what SQLite can hold; anything else is a usage error."""
+    """A whole number from ``lowest`` (1) up to what SQLite can hold; anything else is a
+    usage error."""
 
     name = "number"
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, lowest: int = 1) -> None:
         self.what = what
+        self.lowest = lowest
 
     def convert(self, value, param, ctx):
         if isinstance(value, int):
@@ -47,13 +53,15 @@ class _Count(click.ParamType):
                 number = int(str(value).strip())
             except ValueError:
                 self.fail(f"{value!r} is not {self.what}", param, ctx)
-        if not 1 <= number <= 2**63 - 1:
+        if not self.lowest <= number <= 2**63 - 1:
             self.fail(f"{value} is not {self.what}", param, ctx)
         return number
 
 
 ARTICLE_ID = _Count("an article id (a whole number from 1)")
-LIMIT = _Count("a count (a whole number from 1)")
+
+
+LIMIT = _Count("a count (a whole number; 0 means no limit)", lowest=0)
 
 
 class _TagName(click.ParamType):
@@ -141,18 +149,27 @@ def _store(ctx: click.Context, db: Path | None, *, readonly: bool = False):
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @_db_option
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Use your copy of the demo database (made in the user data folder on first use).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.version_option(package_name="terminal-news-reader", prog_name="reader")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, debug: bool) -> None:
+def cli(ctx: click.Context, db: Path | None, demo: bool, debug: bool) -> None:
     """A terminal news reader on SQLite.
 
     With no command, open the reader (or, when the output is not a terminal,
     print the newest headlines).
     """
     ctx.ensure_object(dict)
-    ctx.obj["db"] = db
     ctx.obj["debug"] = debug
+    if demo:
+        if db is not None:
+            raise click.UsageError("give --db or --demo, not both")
+        db = _demo_db(ctx)
+    ctx.obj["db"] = db
     if ctx.invoked_subcommand is None:
         open_app = ctx.obj.get("open_app")
         if open_app is not None and sys.stdout.isatty() and sys.stdin.isatty():
@@ -169,6 +186,21 @@ def cli(ctx: click.Context, db: Path | None, debug: bool) -> None:
             f"\n{store.count()} articles, {store.unread_count()} unread."
             " More with: reader list --limit N"
         )
+
+
+def _demo_db(ctx: click.Context) -> Path:
+    """The user's copy of the demo database (saying so when it is made)."""
+    from reader.paths import DemoMissing, demo_db_path
+
+    try:
+        path, made = demo_db_path()
+    except DemoMissing as error:
+        _fail(ctx, str(error))
+    except OSError as error:
+        _fail(ctx, f"cannot copy the demo database: {error.strerror or error}")
+    if made:
+        click.echo(f"reader: copied the demo database to {path}; your marks go there", err=True)
+    return path
 
 
 def _headline_line(row) -> str:
@@ -341,16 +373,19 @@ def _replacing(target: Path) -> Iterator[TextIO]:
             os.close(folder)
 
 
-def _tag_filter(tags: tuple[str, ...], unread: bool = False) -> Filter:
-    view = Filter(unread_only=unread)
+def _tag_filter(tags: tuple[str, ...], unread: bool = False, starred: bool = False) -> Filter:
+    view = Filter(unread_only=unread, starred_only=starred)
     for tag in tags:
         view = view.with_tag(tag)
     return view
 
 
-def _view(ctx, store, tags: tuple[str, ...], unread: bool, feed: str | None) -> Filter:
-    """The view of ``--tag``, ``--unread`` and ``--feed`` (an unknown feed exits 1)."""
-    view = _tag_filter(tags, unread)
+def _view(
+    ctx, store, tags: tuple[str, ...], unread: bool, feed: str | None, starred: bool = False
+) -> Filter:
+    """The view of ``--tag``, ``--unread``, ``--starred`` and ``--feed`` (an unknown feed
+    exits 1)."""
+    view = _tag_filter(tags, unread, starred)
     if feed is None:
         return view
     from reader.feeds import FeedNotFound
@@ -362,10 +397,10 @@ def _view(ctx, store, tags: tuple[str, ...], unread: bool, feed: str | None) -> 
     return view.for_feed(found.id, found.name)
 
 
-def _view_options(unread: str = "Only unread articles."):
-    """``--tag``, ``--unread``, ``--feed``, ``--limit`` and ``--json``: the same for every
-    command that lists (``list``, ``search``, ``quotes``), as ``tags, unread, feed, limit,
-    as_json``."""
+def _view_options(unread: str = "Only unread articles.", starred: str = "Only starred articles."):
+    """``--tag``, ``--unread``, ``--starred``, ``--feed``, ``--limit`` and ``--json``: the
+    same for every command that lists (``list``, ``search``, ``quotes``), as ``tags,
+    unread, starred, feed, limit, as_json``."""
     options = [
         click.option(
             "--tag",
@@ -376,8 +411,16 @@ def _view_options(unread: str = "Only unread articles."):
             help="Only articles with this tag (repeat: all of them).",
         ),
         click.option("--unread", is_flag=True, help=unread),
+        click.option("--starred", is_flag=True, help=starred),
         click.option("--feed", "-f", help="Only articles of this feed (URL or number)."),
-        click.option("--limit", "-n", type=LIMIT, default=50, show_default=True),
+        click.option(
+            "--limit",
+            "-n",
+            type=LIMIT,
+            default=None,
+            help="At most N rows; 0: every row. Default: every row with --json or when"
+            " the output is not a terminal, else a screenful.",
+        ),
         click.option("--json", "as_json", is_flag=True, help="Print a JSON array."),
     ]
 
@@ -389,19 +432,155 @@ def _view_options(unread: str = "Only unread articles."):
     return decorate
 
 
+# ---- printing every row of a view, page by page -------------------------------------------
+
+#: Rows read per query when printing a list: memory stays bounded whatever the view holds.
+PAGE = 500
+#: How far past the last row shown the "N more" note counts when no counter answers.
+LOOKAHEAD = 1000
+
+
+def _output_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _wanted(limit: int | None, as_json: bool) -> tuple[int | None, bool]:
+    """How many rows to print (``None``: all of them), and whether the output is a terminal.
+
+    ``--limit N`` is N rows, ``--limit 0`` all; without it a script (``--json``, a pipe, a
+    file) gets every row and a person at a terminal a screenful.
+    """
+    terminal = _output_is_terminal()
+    if limit is not None:
+        return (limit or None), terminal
+    if as_json or not terminal:
+        return None, terminal
+    # Leave a line for the note on stderr and one for the prompt that follows.
+    return max(1, shutil.get_terminal_size().lines - 2), terminal
+
+
+def _pages(fetch, wanted: int | None) -> Iterator:
+    """Rows from ``fetch(last_row, offset, size)`` (``last_row`` None for the first page),
+    one page at a time, up to one past ``wanted``, so that the caller knows whether more
+    follow without reading them."""
+    last, offset = None, 0
+    while True:
+        size = PAGE if wanted is None else min(PAGE, wanted + 1 - offset)
+        if size <= 0:
+            return
+        rows = fetch(last, offset, size)
+        yield from rows
+        if len(rows) < size:
+            return
+        last, offset = rows[-1], offset + len(rows)
+
+
+def _print_rows(rows: Iterator, wanted: int | None, line, *, as_json: bool) -> tuple[int, object]:
+    """Print up to ``wanted`` rows (``line(row)`` as text, or one JSON array) as they come.
+
+    Returns how many were printed and the last one, or ``None`` when every row was.
+    """
+    out = sys.stdout
+    shown, last, cut = 0, None, False
+    for row in rows:
+        if wanted is not None and shown == wanted:
+            cut = True
+            break
+        text = line(row)
+        if as_json:
+            # What json.dumps(rows, indent=2) gives, one row at a time.
+            text = ("[\n  " if not shown else ",\n  ") + text.replace("\n", "\n  ")
+        else:
+            text += "\n"
+        out.write(text)
+        shown, last = shown + 1, row
+    if as_json:
+        out.write("\n]\n" if shown else "[]\n")
+    out.flush()
+    return shown, (last if cut else None)
+
+
+def _more(ctx, shown: int, cheap: int | None, rest) -> str:
+    """The note for rows not printed: ``… 1,234 more: reader list --limit 0, or pipe it``.
+
+    The number is a counter's (``cheap``, the view's total) where one answers it;
+    otherwise the rows after the last shown are counted, at most ``LOOKAHEAD`` of them
+    (``rest(size)`` reads them), so that the note never scans a million rows.
+    """
+    if cheap is not None:
+        number = f"{max(1, cheap - shown):,}"
+    else:
+        following = len(rest(LOOKAHEAD + 1))
+        number = f"{following:,}" if following <= LOOKAHEAD else f"over {LOOKAHEAD:,}"
+    how = _again(ctx)
+    if _output_is_terminal():
+        how += ", or pipe it"
+    return f"… {number} more: {how}"
+
+
+def _again(ctx: click.Context) -> str:
+    """The command as it was given, with ``--limit 0``: what the note says to run."""
+    words = ["reader", ctx.info_name]
+    params = ctx.params
+    db = params.get("db") or (ctx.obj or {}).get("db")
+    if db is not None:
+        words += ["--db", str(db)]
+    if params.get("speaker") is not None:
+        words += ["--speaker", params["speaker"]]
+    for tag in params.get("tags", ()):
+        words += ["--tag", tag]
+    for flag in ("unread", "starred", "relevance"):
+        if params.get(flag):
+            words.append(f"--{flag}")
+    if params.get("feed") is not None:
+        words += ["--feed", params["feed"]]
+    words += ["--limit", "0"]
+    if params.get("query") is not None:
+        words += ["--", params["query"]]
+    return shlex.join(words)
+
+
+_ROW_KEYS = ("id", "headline", "source", "published", "read", "starred", "link")
+
+
+def _row_json(row) -> str:
+    return json.dumps({k: getattr(row, k) for k in _ROW_KEYS}, ensure_ascii=False, indent=2)
+
+
+def _print_view(ctx, store, view: Filter, limit: int | None, as_json: bool) -> int | None:
+    """Print a view's headlines (see ``_wanted``) and, when some were left out, say how
+    many on stderr. Returns how many rows were printed when that was all of them."""
+    wanted, _terminal = _wanted(limit, as_json)
+    ranked = bool(view.query) and view.relevance
+
+    def fetch(last, offset, size):
+        if ranked:  # bm25 order has no keyset
+            return store.page_at(view, offset, size)
+        return store.page(view, after=last.key if last else None, limit=size)
+
+    with store.snapshot():  # one state of the database, whatever commits meanwhile
+        shown, last = _print_rows(
+            _pages(fetch, wanted), wanted, _row_json if as_json else _headline_line, as_json=as_json
+        )
+        if last is None:
+            return shown
+        note = _more(ctx, shown, store.cheap_count(view), lambda size: fetch(last, shown, size))
+    click.echo(note, err=True)
+    return None
+
+
 @cli.command("list")
 @_db_option
 @_view_options()
 @click.pass_context
-def list_command(ctx, db, tags, unread, feed, limit, as_json) -> None:
-    """List headlines, newest first (● marks unread, ★ starred)."""
+def list_command(ctx, db, tags, unread, starred, feed, limit, as_json) -> None:
+    """List headlines, newest first (● marks unread, ★ starred).
+
+    Every row with --json or when the output is not a terminal, else a screenful
+    and, on stderr, how many more there are.
+    """
     store = _store(ctx, db)
-    rows = store.page(_view(ctx, store, tags, unread, feed), limit=limit)
-    if as_json:
-        _print_rows_json(rows)
-        return
-    for row in rows:
-        click.echo(_headline_line(row))
+    _print_view(ctx, store, _view(ctx, store, tags, unread, feed, starred), limit, as_json)
 
 
 @cli.command("doctor")
@@ -458,11 +637,12 @@ def doctor_command(ctx, db, fix: bool) -> None:
 @click.option("--relevance", is_flag=True, help="Best matches first instead of newest first.")
 @_view_options()
 @click.pass_context
-def search_command(ctx, db, query, tags, unread, feed, relevance, limit, as_json) -> None:
+def search_command(ctx, db, query, tags, unread, starred, feed, relevance, limit, as_json) -> None:
     """Full-text search over headlines, ledes, bodies and tags.
 
     Words match by prefix (kreml finds Kremlin), "a phrase" as a phrase, -word
     excludes; case and accents do not matter. Newest first unless --relevance.
+    Ends with "N found" on stderr, or, when rows were left out, how many more.
     """
     from dataclasses import replace
 
@@ -473,20 +653,10 @@ def search_command(ctx, db, query, tags, unread, feed, relevance, limit, as_json
         reason = parsed.problem or "give a word to look for"
         _fail(ctx, f"nothing to search: {reason}", code=EXIT_USAGE)
     store = _store(ctx, db)
-    view = replace(_view(ctx, store, tags, unread, feed), query=query, relevance=relevance)
-    rows = store.page_at(view, 0, limit)
-    if as_json:
-        _print_rows_json(rows)
-        return
-    for row in rows:
-        click.echo(_headline_line(row))
-    click.echo(f"{store.count(view)} found", err=True)
-
-
-def _print_rows_json(rows) -> None:
-    keys = ("id", "headline", "source", "published", "read", "starred", "link")
-    records = [{k: getattr(r, k) for k in keys} for r in rows]
-    click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    view = replace(_view(ctx, store, tags, unread, feed, starred), query=query, relevance=relevance)
+    shown = _print_view(ctx, store, view, limit, as_json)
+    if shown is not None and not as_json:  # every match printed: counted as it went
+        click.echo(f"{shown:,} found", err=True)
 
 
 @cli.command("tags")
@@ -510,71 +680,168 @@ def tags_command(ctx, db, as_json) -> None:
         click.echo(f"{tag.articles:>7} {tag.unread:>7} unread  #{tag.name}")
 
 
+def _name_words(name: str) -> tuple[str, ...]:
+    """A name's words as they match: case, accents and punctuation dropped."""
+    from reader.search import fold
+
+    return tuple(re.findall(r"\w+", fold(name)))
+
+
+def _speaker(ctx, store, wanted: str) -> str:
+    """The stored name ``--speaker`` means: the same name, else the one name whose words are
+    the same (``muller`` is Hans Müller only if a stored name is just ``Müller``), else the
+    one name holding all its words (``peskov``: Dmitry Peskov). Several: they are listed
+    and the command exits 2; none: the closest are offered and it exits 1."""
+    from reader.lookups import speaker_names
+
+    names = speaker_names(store.conn)
+    if wanted in names:
+        return wanted
+    words = _name_words(wanted)
+    if not words:
+        raise click.BadParameter("give a name", param_hint="'--speaker'")
+    keyed = [(name, _name_words(name)) for name in names]
+    same = [name for name, key in keyed if key == words]
+    found = same or [name for name, key in keyed if set(words) <= set(key)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        listed = ", ".join(found[:10]) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
+        _fail(
+            ctx,
+            f"{len(found)} speakers match {wanted}: {listed}; give more of the name",
+            code=EXIT_USAGE,
+        )
+    _fail(ctx, f"no quotes by {wanted}{_close_names(wanted, keyed)}")
+
+
+def _close_names(wanted: str, keyed: list[tuple[str, tuple[str, ...]]]) -> str:
+    """``; did you mean: A, B?`` for names that hold the one given or are held in it, or
+    that share a word spelled nearly the same (``peskof``)."""
+    from difflib import SequenceMatcher
+
+    whole = " ".join(_name_words(wanted))
+    words = [w for w in whole.split() if len(w) >= 3]
+
+    def near(key: tuple[str, ...]) -> bool:
+        joined = " ".join(key)
+        if whole in joined or joined in whole:
+            return True
+        return any(
+            SequenceMatcher(None, w, k).ratio() >= 0.8 for w in words for k in key if len(k) >= 3
+        )
+
+    close = [name for name, key in keyed if key and near(key)]
+    return f"; did you mean: {', '.join(close[:5])}?" if close else ""
+
+
+_QUOTE_KEYS = ("article_id", "headline", "published", "text", "speaker", "part", "block")
+
+
 @cli.command("quotes")
 @_db_option
-@click.option("--speaker", "-s", help="Only quotes by this speaker (exactly as stored).")
-@_view_options(unread="Only quotes from unread articles.")
+@click.option(
+    "--speaker",
+    "-s",
+    help="Only quotes by this person: any of the name's words, case and accents aside"
+    " (peskov finds Dmitry Peskov).",
+)
+@_view_options(
+    unread="Only quotes from unread articles.", starred="Only quotes from starred articles."
+)
 @click.pass_context
-def quotes_command(ctx, db, speaker, tags, unread, feed, limit, as_json) -> None:
+def quotes_command(ctx, db, speaker, tags, unread, starred, feed, limit, as_json) -> None:
     """List quotes with their speaker, headline and date, newest article first.
 
-    An unknown --speaker exits 1 and names the speakers it resembles.
+    A --speaker that several people match lists them and exits 2; one that
+    nobody matches exits 1 and names the speakers it resembles. Every row with
+    --json or when the output is not a terminal, else a screenful.
     """
     store = _store(ctx, db)
-    if speaker is not None and not speaker.strip():
-        raise click.BadParameter("give a name", param_hint="'--speaker'")
-    rows = store.quotes(_view(ctx, store, tags, unread, feed), speaker=speaker, limit=limit)
-    if not rows and speaker is not None:
-        # Only here (the rare miss) is every speaker counted; a known speaker with no
-        # quotes in this view is an empty result, not an error.
-        names = [name for name, _count in store.speakers()]
-        if speaker not in names:
-            wanted = speaker.casefold()
-            close = [n for n in names if wanted in n.casefold() or n.casefold() in wanted]
-            hint = f"; did you mean: {', '.join(close[:5])}?" if close else ""
-            _fail(ctx, f"no quotes by {speaker}{hint}")
-    if as_json:
-        keys = ("article_id", "headline", "published", "text", "speaker", "part", "block")
-        records = [{k: getattr(row, k) for k in keys} for row in rows]
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
-        return
+    if speaker is not None:
+        if not speaker.strip():
+            raise click.BadParameter("give a name", param_hint="'--speaker'")
+        speaker = _speaker(ctx, store, speaker)
+    view = _view(ctx, store, tags, unread, feed, starred)
+    wanted, _terminal = _wanted(limit, as_json)
 
-    def clip(text: str, width: int) -> str:
-        text = " ".join(text.split())
-        if len(text) <= width:
-            return text
-        cut = text[: width - 1]
-        # Prefer to end on a word, unless that throws away most of the room.
-        head = cut.rsplit(" ", 1)[0] if " " in cut[width // 2 :] else cut
-        return head.rstrip(" ,;:") + "…"
+    def fetch(last, offset, size):
+        after = last.key if last else None
+        return store.quotes(view, speaker=speaker, after=after, limit=size)
 
-    who = [clip(row.speaker or "(unattributed)", 24) for row in rows]
-    column = max(map(len, who), default=0)
-    for row, name in zip(rows, who, strict=True):
-        quote = f"“{clip(row.text, 100)}”"
-        click.echo(
-            f"{column_date(row.published)}  {name:<{column}}  {quote}  — {clip(row.headline, 60)}"
-        )
+    def as_record(row) -> str:
+        record = {k: getattr(row, k) for k in _QUOTE_KEYS}
+        return json.dumps(record, ensure_ascii=False, indent=2)
+
+    with store.snapshot():
+        rows = _pages(fetch, wanted)
+        line = as_record
+        if not as_json:
+            # The speaker column is as wide as the longest name of the first page (a
+            # screenful or more): the rest stream past without being held.
+            first = list(itertools.islice(rows, PAGE))
+            column = max((len(_speaker_cell(row)) for row in first), default=0)
+            rows = itertools.chain(first, rows)
+
+            def line(row) -> str:
+                quote = f"“{_clip(row.text, 100)}”"
+                return (
+                    f"{column_date(row.published)}  {_speaker_cell(row):<{column}}  {quote}"
+                    f"  — {_clip(row.headline, 60)}"
+                )
+
+        shown, last = _print_rows(rows, wanted, line, as_json=as_json)
+        if last is None:
+            return
+        note = _more(ctx, shown, None, lambda size: fetch(last, shown, size))
+    click.echo(note, err=True)
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    # Prefer to end on a word, unless that throws away most of the room.
+    head = cut.rsplit(" ", 1)[0] if " " in cut[width // 2 :] else cut
+    return head.rstrip(" ,;:") + "…"
+
+
+def _speaker_cell(row) -> str:
+    return _clip(row.speaker or "(unattributed)", 24)
 
 
 @cli.command("show")
 @_db_option
 @click.argument("article_id", type=ARTICLE_ID)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text: readable; markdown: for notes and wikis; json: a line of `reader export`.",
+)
 @click.pass_context
-def show_command(ctx, db, article_id: int) -> None:
-    """Print one article as readable text."""
+def show_command(ctx, db, article_id: int, fmt: str) -> None:
+    """Print one article as readable text, Markdown or JSON."""
     store = _store(ctx, db)
     stored = store.article(article_id)
     if stored is None:
         _fail(ctx, f"no article with id {article_id}")
-    click.echo(format_article(stored))
+    if fmt == "json":
+        from reader.jsonl import dumps
+
+        click.echo(dumps(stored))
+    elif fmt == "markdown":
+        click.echo(format_markdown(stored))
+    else:
+        click.echo(format_article(stored))
 
 
-def format_article(stored, width: int = 78) -> str:
-    """The article as plain text: what `reader show` prints."""
+def _meta(stored) -> str:
     a = stored.article
-    wrap = textwrap.TextWrapper(width=width, break_long_words=True, break_on_hyphens=False)
-    meta = " · ".join(
+    return " · ".join(
         part
         for part in (
             a.source,
@@ -584,7 +851,13 @@ def format_article(stored, width: int = 78) -> str:
         )
         if part
     )
-    lines = [*wrap.wrap(a.headline), meta]
+
+
+def format_article(stored, width: int = 78) -> str:
+    """The article as plain text: what `reader show` prints."""
+    a = stored.article
+    wrap = textwrap.TextWrapper(width=width, break_long_words=True, break_on_hyphens=False)
+    lines = [*wrap.wrap(a.headline), _meta(stored)]
     if a.link:
         lines.append(a.link)  # whole, never wrapped: a terminal makes it clickable
     lines += [f"[{caption}]" for caption in a.captions]
@@ -599,6 +872,55 @@ def format_article(stored, width: int = 78) -> str:
     if a.tags:
         lines += ["", " ".join(f"#{tag}" for tag in a.tags)]
     return "\n".join(lines)
+
+
+# Characters that Markdown would read as markup anywhere in a line, and the starts of a
+# line that would make it a heading, quote, list, rule or fence.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>])")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+=~-]|\d+[.)])")
+
+
+def _md(text: str) -> str:
+    """Untrusted text as Markdown that shows it as it is."""
+    escaped = _MD_INLINE.sub(r"\\\1", text)
+    return "\n".join(
+        _MD_LINE_START.sub(lambda m: m[1] + m[2][:-1] + "\\" + m[2][-1], line)
+        for line in escaped.split("\n")
+    )
+
+
+def format_markdown(stored) -> str:
+    """The article as Markdown: what `reader show --format markdown` prints.
+
+    ``# headline``, the meta line, the link, captions in italics, the lede and
+    paragraphs, ``## subheading``, ``> `` for a paragraph that is one quote, tags
+    as ``#tag``.
+    """
+    a = stored.article
+    whole_quotes = {
+        q.block
+        for q in a.quotes
+        if q.part == "body"
+        and q.block is not None
+        and q.start == 0
+        and q.end >= len(a.body[q.block].text.rstrip())
+    }
+    parts = [f"# {_md(a.headline)}", _md(_meta(stored))]
+    if a.link:
+        parts.append(f"<{a.link}>" if not re.search(r"[\s<>]", a.link) else _md(a.link))
+    parts += [f"*{_md(caption)}*" for caption in a.captions]
+    if a.lede:
+        parts.append(_md(a.lede))
+    for index, block in enumerate(a.body):
+        if block.kind == "subheading":
+            parts.append(f"## {_md(block.text)}")
+        elif index in whole_quotes:
+            parts.append("> " + _md(block.text).replace("\n", "\n> "))
+        else:
+            parts.append(_md(block.text))
+    if a.tags:
+        parts.append(" ".join(f"#{_md(tag)}" for tag in a.tags))
+    return "\n\n".join(parts)
 
 
 @cli.command("mark-read")

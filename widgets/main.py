@@ -38,17 +38,33 @@ def open_app(db_path: Path, *, debug: bool = False) -> None:
         raise SystemExit(app.return_code or 1)
 
 
-def _bare_db_argument(argv: list[str]) -> Path | bool | None:
-    """The database of a bare invocation (``None``: the default), or ``False`` for anything
-    else. ``--debug`` may come anywhere in it (see ``_debug``)."""
+def _bare_db_argument(argv: list[str]) -> Path | str | bool | None:
+    """The database of a bare invocation (``None``: the default, ``"--demo"``: the demo's
+    copy), or ``False`` for anything else. ``--debug`` may come anywhere in it (see ``_debug``)."""
     argv = [arg for arg in argv if arg != "--debug"]
     if not argv:
         return None
+    if argv == ["--demo"]:
+        return "--demo"
     if len(argv) == 2 and argv[0] == "--db" and not argv[1].startswith("-"):
         return Path(argv[1])
     if len(argv) == 1 and argv[0].startswith("--db=") and len(argv[0]) > 5:
         return Path(argv[0][5:])
     return False
+
+
+def _demo_db() -> Path:
+    """The user's copy of the demo database (``reader --demo``), made on first use."""
+    from reader.paths import DemoMissing, demo_db_path
+
+    try:
+        path, made = demo_db_path()
+    except (DemoMissing, OSError) as error:
+        print(f"reader: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    if made:  # still on screen after the app quits
+        print(f"reader: copied the demo database to {path}; your marks go there", file=sys.stderr)
+    return path
 
 
 def main() -> None:
@@ -60,6 +76,8 @@ def main() -> None:
     if db is not False and sys.stdin.isatty() and sys.stdout.isatty():
         from reader.paths import default_db_path
 
+        if db == "--demo":
+            db = _demo_db()
         open_app(db or default_db_path(), debug="--debug" in sys.argv[1:])
         return
     gc.enable()  # a command, not the app: nothing to gain
