@@ -206,7 +206,9 @@ def update_command(ctx, db, which: tuple[str, ...], timeout: float) -> None:
     """Refresh feeds (all, or those named by URL or number) and import their new entries.
 
     Feeds are fetched at once (16 at a time, 2 per host), with conditional requests;
-    bodies over 64 MiB are refused. Prints a line per feed that failed and exits 1 if any did.
+    bodies over 64 MiB are refused. A feed whose server asked to wait (Retry-After, at most
+    a day) is skipped until then, unless named. Prints a line per feed that failed and
+    exits 1 if any did.
     """
     from reader.feeds import FeedNotFound
     from reader.fetch import Limits
@@ -236,9 +238,9 @@ def update_command(ctx, db, which: tuple[str, ...], timeout: float) -> None:
                     bar.update(progress.done - done)
                     done = progress.done
 
-                outcomes = refresh(store, feeds, limits=limits, progress=show)
+                outcomes = refresh(store, feeds, limits=limits, progress=show, force=bool(which))
         else:
-            outcomes = refresh(store, feeds, limits=limits)
+            outcomes = refresh(store, feeds, limits=limits, force=bool(which))
     except KeyboardInterrupt:
         click.echo("interrupted: the feeds refreshed so far are saved", err=True)
         ctx.exit(EXIT_INTERRUPTED)

@@ -195,8 +195,25 @@ def _parse_xml_whole(data: bytes, url: str) -> FeedDocument:
     else:
         raise FeedError("not a feed (neither RSS, Atom nor JSON Feed)")
     feed = parsed.feed
+    items = parsed.entries
+    links = [_str(item.get("link")) for item in items]
+    # feedparser-rs blanks links to private and local hosts (127.0.0.1, 10.x, *.local, an
+    # intranet's names) and copies a guid into a missing link: take the document's own.
+    if any(
+        link == "" or (link and link == _str(item.get("id")))
+        for link, item in zip(links, items, strict=True)
+    ):
+        raw = _raw_links(data)
+        if raw is not None and len(raw) == len(items):
+            links = [
+                found if found is not None else _permalink(item) for found, item in zip(
+                    raw, items, strict=True
+                )
+            ]  # fmt: skip
     entries = tuple(
-        entry for item in parsed.entries if (entry := _xml_entry(item, url, kind)) is not None
+        entry
+        for item, link in zip(items, links, strict=True)
+        if (entry := _xml_entry(item, url, kind, link)) is not None
     )
     return FeedDocument(
         kind=kind,
@@ -206,7 +223,63 @@ def _parse_xml_whole(data: bytes, url: str) -> FeedDocument:
     )
 
 
-def _xml_entry(item: Any, url: str, kind: FeedKind) -> Entry | None:
+def _permalink(item: Any) -> str | None:
+    """An RSS guid is the item's permanent link only when it is an absolute http(s) URL
+    (``<guid>12345</guid>`` resolved against the feed would be a made-up page)."""
+    guid = _str(item.get("id"))
+    return guid if guid and safe_link(guid) == guid.strip() else None
+
+
+def _raw_links(data: bytes) -> list[str | None] | None:
+    """The link each ``item``/``entry`` of the document gives, in order (RSS ``<link>``
+    text, Atom ``<link href>`` of rel alternate), ``None`` where it gives none; ``None``
+    when expat cannot read the document (then the parser's links stand)."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    links: list[str | None] = []
+    depth = item = 0  # item: the depth of the item being read, 0 outside one
+    text: list[str] | None = None  # the text of an RSS <link> being read
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth, item, text
+        depth += 1
+        local = name.rpartition(":")[2]
+        if not item and local in _ITEM_NAMES:
+            item = depth
+            links.append(None)
+        elif item and depth == item + 1 and local == "link" and links[-1] is None:
+            if "href" in attrs:
+                if attrs.get("rel", "alternate") == "alternate":
+                    links[-1] = attrs["href"]
+            elif ":" not in name:
+                text = []
+
+    def end(name: str) -> None:
+        nonlocal depth, item, text
+        if text is not None:
+            links[-1] = "".join(text).strip() or None
+            text = None
+        if depth == item:
+            item = 0
+        depth -= 1
+
+    def characters(data: str) -> None:
+        if text is not None:
+            text.append(data)
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
+    try:
+        parser.Parse(data, True)
+    except (expat.ExpatError, ValueError, LookupError):
+        return None
+    return links
+
+
+def _xml_entry(item: Any, url: str, kind: FeedKind, link: str | None) -> Entry | None:
     content_html = content_text = None
     contents: set[str] = set()
     for block in item.get("content") or ():
@@ -232,7 +305,7 @@ def _xml_entry(item: Any, url: str, kind: FeedKind) -> Entry | None:
     ]
     return _entry(
         guid=_str(item.get("id")),
-        link=safe_link(_str(item.get("link")), base=url),
+        link=safe_link(link, base=url),
         title=_title(item.get("title"), item.get("title_detail")),
         published=parse_date(published_raw),
         updated=parse_date(updated_raw),

@@ -73,8 +73,9 @@ def by_url(conn: sqlite3.Connection, url: str) -> Feed | None:
 
 def find(conn: sqlite3.Connection, which: str) -> Feed:
     """A subscription by its URL or its number (as ``reader feed list`` shows them)."""
-    feed = by_url(conn, which.strip())
-    if feed is None and which.strip().isdigit():
+    which = which.strip()
+    feed = by_url(conn, which)
+    if feed is None and which.isascii() and which.isdigit() and int(which) < 2**63:
         feed = by_id(conn, int(which))
     if feed is None:
         raise FeedNotFound(f"no feed {which!r} (see reader feed list)")
@@ -108,10 +109,16 @@ def add(
             (url, title, int(title is not None), json.dumps(_merged_tags((), tags)), now),
         )
     else:
+        merged = _merged_tags(old.tags, tags)
+        changed = merged != list(old.tags) or (title is not None and title != old.title)
+        # What the feed adds to its articles changed: forget the validators, so that the
+        # next refresh gets the whole document (not a 304) and every article takes it.
         conn.execute(
             "UPDATE feeds SET tags = ?, title = coalesce(?, title),"
-            " title_given = max(title_given, ?) WHERE id = ?",
-            (json.dumps(_merged_tags(old.tags, tags)), title, int(title is not None), old.id),
+            " title_given = max(title_given, ?),"
+            " etag = CASE WHEN ? THEN NULL ELSE etag END,"
+            " last_modified = CASE WHEN ? THEN NULL ELSE last_modified END WHERE id = ?",
+            (json.dumps(merged), title, int(title is not None), changed, changed, old.id),
         )
     feed = by_url(conn, url)
     assert feed is not None
@@ -147,7 +154,7 @@ def delete_articles(conn: sqlite3.Connection, ids: list[int]) -> None:
 
 def record_success(
     conn: sqlite3.Connection,
-    feed_id: int,
+    feed: Feed,
     *,
     now: str,
     etag: str | None,
@@ -156,19 +163,20 @@ def record_success(
     site_url: str | None = None,
 ) -> None:
     """A refresh that worked (new content or 304): validators kept, the error cleared.
-    The feed's own title is taken unless a person gave one."""
+    The feed's own title is taken unless a person gave one. (By id and URL: a feed removed
+    meanwhile, and another subscribed under its number, is not touched.)"""
     conn.execute(
         "UPDATE feeds SET checked_at = ?, updated_at = ?, last_error = NULL, retry_after = NULL,"
         " etag = ?, last_modified = ?,"
         " title = CASE WHEN title_given OR ? IS NULL THEN title ELSE ? END,"
-        " site_url = coalesce(?, site_url) WHERE id = ?",
-        (now, now, etag, last_modified, title, title, site_url, feed_id),
+        " site_url = coalesce(?, site_url) WHERE id = ? AND url = ?",
+        (now, now, etag, last_modified, title, title, site_url, feed.id, feed.url),
     )
 
 
 def record_failure(
     conn: sqlite3.Connection,
-    feed_id: int,
+    feed: Feed,
     *,
     now: str,
     error: str,
@@ -176,6 +184,6 @@ def record_failure(
 ) -> None:
     """A refresh that failed: one line to show, and when the server allows the next try."""
     conn.execute(
-        "UPDATE feeds SET checked_at = ?, last_error = ?, retry_after = ? WHERE id = ?",
-        (now, error, retry_after, feed_id),
+        "UPDATE feeds SET checked_at = ?, last_error = ?, retry_after = ? WHERE id = ? AND url = ?",
+        (now, error, retry_after, feed.id, feed.url),
     )

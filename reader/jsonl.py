@@ -49,9 +49,20 @@ def to_json(stored: StoredArticle) -> dict[str, Any]:
         "origin": a.origin,
         "imported": stored.imported_at,
         "link": a.link,
-        "feed": stored.feed_url,
+        "feed": _feed_url(stored),
         "guid": stored.guid,
     }
+
+
+def _feed_url(stored: StoredArticle) -> str | None:
+    """The feed an article came from: its subscription's URL; for an unsubscribed feed's
+    article (kept, or imported from an export), the feed URL it keeps as its origin."""
+    if stored.feed_url:
+        return stored.feed_url
+    a = stored.article
+    if (a.link or stored.guid) and a.origin and safe_link(a.origin) == a.origin:
+        return a.origin
+    return None
 
 
 def dumps(stored: StoredArticle) -> str:

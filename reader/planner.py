@@ -240,7 +240,7 @@ def count(conn: sqlite3.Connection, view: Filter) -> int:
         query = parse_query(view.query)
         if query.fts is None:
             return 0
-        if not (view.tags or view.unread_only or view.starred_only):
+        if not (view.tags or view.unread_only or view.starred_only or view.feed_id is not None):
             return conn.execute(
                 "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (query.fts,)
             ).fetchone()[0]

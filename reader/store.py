@@ -203,11 +203,12 @@ class Store:
 
     # ---- writing articles (reader.writer) -------------------------------------------
 
-    def save(self, items: Iterable[Article | Incoming]) -> SaveResult:
+    def save(self, items: Iterable[Article | Incoming], *, feed: Feed | None = None) -> SaveResult:
         """Insert new articles and update changed ones, in one transaction.
 
         Re-saving an unchanged article changes nothing; a changed one is updated
-        in place and keeps its id, read and starred state.
+        in place and keeps its id, read and starred state. ``feed``: the entries of this
+        subscription, saved only while it exists (``FeedNotFound`` once it was removed).
         """
         incoming = [i if isinstance(i, Incoming) else Incoming(i) for i in items]
         result = SaveResult()
@@ -215,6 +216,13 @@ class Store:
             return result
         batch = Batch(incoming, result, _now)  # the work that needs no database, done first
         with self.transaction() as conn:
+            if (
+                feed is not None
+                and not conn.execute(
+                    "SELECT 1 FROM feeds WHERE id = ? AND url = ?", (feed.id, feed.url)
+                ).fetchone()
+            ):
+                raise feeds.FeedNotFound(f"{feed.url}: unsubscribed during the refresh")
             batch.run(conn)
         return result
 

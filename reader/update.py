@@ -10,17 +10,19 @@ changed is updated in place with its read and starred marks kept (``reader.write
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from reader import feeds as feed_sql
 from reader.entry import Entry, FeedDocument, FeedError
 from reader.feedparse import parse_feed
-from reader.feeds import Feed
+from reader.feeds import Feed, FeedNotFound
 from reader.fetch import Limits, Request, Response, fetch_all
 from reader.html import entry_article
+from reader.marks import is_busy
 from reader.rows import Incoming
 from reader.store import Store
 from reader.writer import feed_identity
@@ -63,13 +65,14 @@ CONVERSION = 1
 
 
 def _fallback(entry: Entry) -> str:
-    """The identity of an entry with neither guid nor link: its title, dates and text."""
-    parts = (
-        entry.title or "",
-        entry.published or "",
-        entry.updated or "",
-        (entry.content_html or entry.summary_html or entry.content_text or "")[:4096],
-    )
+    """The identity of an entry with neither guid nor link: its title and date, so that an
+    edited text stays one article; its text only when it has neither (else all such entries
+    of a feed would be one)."""
+    if entry.title or entry.published or entry.updated:
+        parts = ("title", entry.title or "", entry.published or entry.updated or "")
+    else:
+        text = entry.content_html or entry.summary_html or entry.content_text or ""
+        parts = ("text", text[:4096])
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -113,6 +116,14 @@ def source_of(feed: Feed, document: FeedDocument) -> str | None:
     return feed.title if feed.title_given else (document.title or feed.title)
 
 
+#: The longest wait a server's Retry-After can impose: beyond it, a typo or a hostile
+#: server would silence a feed for ever.
+MAX_RETRY_AFTER = timedelta(days=1)
+#: How long a refresh waits for another process's write lock before a feed fails (the
+#: store's default, 5 s, is meant for a key press; a refresh runs in the background).
+LOCK_WAIT_SECONDS = 60.0
+
+
 def refresh(
     store: Store,
     feeds: list[Feed] | None = None,
@@ -121,19 +132,23 @@ def refresh(
     progress: Callable[[Progress], None] = lambda _: None,
     cancelled: Callable[[], bool] = lambda: False,
     now: Callable[[], str] = _now,
+    force: bool = False,
 ) -> list[Outcome]:
     """Refresh ``feeds`` (every subscription when ``None``); one ``Outcome`` per feed.
 
-    A feed whose server asked to wait (``Retry-After``) is not asked again before then.
+    A feed whose server asked to wait (``Retry-After``, at most a day) is not asked again
+    before then, unless ``force`` (the feeds were named one by one). After ``cancelled()``
+    turns true, nothing more is saved beyond the batch being written.
     """
     if feeds is None:
         feeds = store.feeds()
+    store.lock_wait = max(store.lock_wait, LOCK_WAIT_SECONDS)
     outcomes: list[Outcome] = []
     started = now()
     due = []
     for feed in feeds:
-        if feed.retry_after and feed.retry_after > started:
-            wait = f"the server asked to wait until {feed.retry_after.replace('T', ' ')} UTC"
+        if feed.retry_after and feed.retry_after[:19] > started and not force:
+            wait = f"the server asked to wait until {feed.retry_after[:19].replace('T', ' ')} UTC"
             outcomes.append(Outcome(feed, "deferred", error=wait))
         else:
             due.append(feed)
@@ -149,7 +164,18 @@ def refresh(
         def saved(count: int, feed: Feed = feed, before: int = new) -> None:
             progress(Progress(len(outcomes), total, before + count, feed.name))
 
-        outcome = _handle(store, feed, response, now, saved)
+        try:
+            outcome = _handle(store, feed, response, now, saved, cancelled)
+        except FeedNotFound as error:  # unsubscribed meanwhile: its entries are not wanted
+            outcome = Outcome(feed, "failed", error=str(error).removeprefix(f"{feed.url}: "))
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+            # Another process held the database past LOCK_WAIT_SECONDS: this feed's batches
+            # saved so far stay; the next refresh goes on from there.
+            outcome = Outcome(feed, "failed", error="the database stayed busy: try again")
+        if outcome is None:  # cancelled
+            break
         new += outcome.new
         outcomes.append(outcome)
         progress(Progress(len(outcomes), total, new))
@@ -162,27 +188,35 @@ def _handle(
     response: Response,
     now: Callable[[], str],
     saved: Callable[[int], None],
-) -> Outcome:
+    cancelled: Callable[[], bool],
+) -> Outcome | None:
+    """Save one feed's answer; ``None`` when cancelled part way (its validators are then not
+    stored, so the next refresh reads the whole document again)."""
     if response.status == "not-modified":
         with store.transaction() as conn:
             feed_sql.record_success(
                 conn,
-                feed.id,
+                feed,
                 now=now(),
                 etag=response.etag or feed.etag,
                 last_modified=response.last_modified or feed.last_modified,
             )
         return Outcome(feed, "not-modified")
     if response.status != "ok" or response.body is None:
-        return _failed(store, feed, response.error or "no answer", now, response.retry_after)
+        return _failed(
+            store, feed, response.error or "no answer", now, _bounded(response.retry_after, now)
+        )
+    base = response.final_url or feed.url  # relative links are relative to where it came from
     try:
-        document = parse_feed(response.body, feed.url, response.content_type)
+        document = parse_feed(response.body, base, response.content_type)
     except FeedError as error:
         return _failed(store, feed, str(error), now)
     new = updated = 0
     source = source_of(feed, document)
     keyed = entries(feed, document)
     for start in range(0, len(keyed), BATCH):
+        if cancelled():
+            return None
         chunk = keyed[start : start + BATCH]
         stored = store.stored_digests([key for key, _ in chunk])
         batch = []
@@ -195,13 +229,13 @@ def _handle(
                 Incoming(article, feed_url=feed.url, guid=entry.guid, identity=key, digest=digest)
             )
         if batch:
-            result = store.save(batch)
+            result = store.save(batch, feed=feed)
             new, updated = new + result.count("new"), updated + result.count("updated")
             saved(new)
     with store.transaction() as conn:
         feed_sql.record_success(
             conn,
-            feed.id,
+            feed,
             now=now(),
             etag=response.etag,
             last_modified=response.last_modified,
@@ -209,6 +243,14 @@ def _handle(
             site_url=document.link,
         )
     return Outcome(feed, "updated", new=new, updated=updated)
+
+
+def _bounded(retry_after: str | None, now: Callable[[], str]) -> str | None:
+    """A server's Retry-After (UTC, ``...Z``), as the store keeps it, at most a day away."""
+    if retry_after is None:
+        return None
+    latest = datetime.fromisoformat(now()) + MAX_RETRY_AFTER
+    return min(retry_after[:19], latest.strftime("%Y-%m-%dT%H:%M:%S"))
 
 
 def _failed(
@@ -219,5 +261,5 @@ def _failed(
     retry_after: str | None = None,
 ) -> Outcome:
     with store.transaction() as conn:
-        feed_sql.record_failure(conn, feed.id, now=now(), error=error, retry_after=retry_after)
+        feed_sql.record_failure(conn, feed, now=now(), error=error, retry_after=retry_after)
     return Outcome(feed, "failed", error=error)

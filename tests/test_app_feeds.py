@@ -165,3 +165,22 @@ def test_browser_command_rules(tmp_path):
     ]
     assert browser_command("https://a.example/", {"PATH": str(tmp_path)}) == ([], False)
     assert os.environ.get("BROWSER") != env["BROWSER"]  # the real environment untouched
+
+
+async def test_a_refresh_stopped_by_an_error_clears_the_header(demo_db, monkeypatch):
+    import sqlite3
+
+    from reader import update
+
+    def busy(*args, **kwargs):
+        error = sqlite3.OperationalError("database is locked")
+        error.sqlite_errorcode = sqlite3.SQLITE_BUSY
+        raise error
+
+    monkeypatch.setattr(update, "refresh", busy)
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await refreshed(app, pilot)
+        assert "refreshing" not in header(app)
+        assert any("Another process held the database" in n for n in notices(app))
+        assert app.fatal_message is None

@@ -11,6 +11,7 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import time
 
 import pytest
 
@@ -63,6 +64,8 @@ def test_subscribe_refresh_read_open_and_refresh_again_in_a_real_terminal(tmp_pa
         term.send("R")  # (not after an escape: escape and R at once are alt+R)
         term.wait_for("Story 2, revised")
         term.wait_for("Story 3")
+        term.send("Escape")  # from the article to the list, where q quits
+        time.sleep(0.3)  # (escape and q at once would be alt+q)
         term.send("q")
         term.wait_for("status 0")
     finally:

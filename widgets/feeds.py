@@ -54,13 +54,16 @@ class FeedActions:
         from reader.update import refresh  # lazily: httpx and the parsers, on first use
 
         worker = get_current_worker()
-        store = self.thread_store()
-        outcomes = refresh(
-            store,
-            progress=lambda progress: self.post_message(FeedsProgress(progress)),
-            cancelled=lambda: worker.is_cancelled,
-        )
-        self.post_message(FeedsRefreshed(outcomes))
+        outcomes, stopped = [], True
+        try:
+            outcomes = refresh(
+                self.thread_store(),
+                progress=lambda progress: self.post_message(FeedsProgress(progress)),
+                cancelled=lambda: worker.is_cancelled,
+            )
+            stopped = False
+        finally:  # the header's progress ends whatever happened
+            self.post_message(FeedsRefreshed(outcomes, stopped))
 
     def on_feeds_progress(self, message: FeedsProgress) -> None:
         progress = message.progress
@@ -77,6 +80,9 @@ class FeedActions:
     def on_feeds_refreshed(self, message: FeedsRefreshed) -> None:
         self.feed_activity = ""
         outcomes = message.outcomes
+        if message.stopped:
+            self._update_header()
+            return
         if not outcomes:
             self._notice("No feeds yet: subscribe with reader feed add URL, then press R.")
             self._update_header()

@@ -193,6 +193,8 @@ class FeedsProgress(Message):
 
 @dataclass
 class FeedsRefreshed(Message):
-    """A refresh of the feeds ended: one ``reader.update.Outcome`` per feed."""
+    """A refresh of the feeds ended: one ``reader.update.Outcome`` per feed (``stopped``: an
+    error ended it, which the app's error handler reports)."""
 
     outcomes: Any
+    stopped: bool = False
