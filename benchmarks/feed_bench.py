@@ -55,9 +55,12 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/feed_bench.py --sets 100 --big 0 --rounds 5 --json > out.json
     .venv/bin/python benchmarks/feed_bench.py --hosts 1               # every feed on one host
     .venv/bin/python benchmarks/feed_bench.py --sets --big-lean       # the big feed alone, lean
+    .venv/bin/python benchmarks/feed_bench.py --reader-at HEAD        # the committed reader
 
 Nothing outside the temporary folder is written (``--keep`` keeps it); the committed
-``articles.db`` is never opened.
+``articles.db`` is never opened. The reader measured is the work tree's, unless
+``--reader-at REV`` exports ``reader/`` and ``widgets/`` of a commit and runs those (the
+venv's installed dependencies either way); a run whose work tree changed under it says so.
 """
 
 from __future__ import annotations
@@ -784,15 +787,18 @@ def markdown(result: dict, rows: list[dict], big: FeedSet | None) -> str:
 # ---- main ------------------------------------------------------------------------------------
 
 
-def git_facts() -> tuple[str, int, str]:
+def git_facts(rev: str | None = None) -> tuple[str, int, str]:
     """The reader's commit, how many of its files differ from it, and a fingerprint of the
     code itself (commit and diff), to tell whether it changed during a run: other people
-    work in the same tree."""
+    work in the same tree. With ``rev`` (``--reader-at``), that commit alone."""
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
         return done.stdout
 
+    if rev:
+        commit = git("rev-parse", "--short", rev).strip() or rev
+        return commit, 0, commit
     commit = git("rev-parse", "--short", "HEAD").strip() or "?"
     dirty = git("status", "--porcelain", "--", "reader", "widgets")
     diff = git("diff", "HEAD", "--", "reader", "widgets")
@@ -803,6 +809,19 @@ def git_facts() -> tuple[str, int, str]:
         diff += (ROOT / path).read_text(errors="replace") if (ROOT / path).is_file() else ""
     fingerprint = hashlib.sha1(f"{commit}\n{diff}".encode()).hexdigest()[:12]
     return commit, len(dirty.splitlines()), fingerprint
+
+
+def export_code(rev: str, folder: Path) -> Path:
+    """``reader/`` and ``widgets/`` as committed at ``rev``, written into ``folder``."""
+    folder.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", rev, "reader", "widgets"],
+        capture_output=True,
+    )
+    if archive.returncode != 0:
+        raise SystemExit(f"feed_bench: git archive {rev}: {archive.stderr.decode().strip()}")
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
 
 
 def startup_seconds(command: list[str], env: dict[str, str], repeat: int = 3) -> float:
@@ -831,6 +850,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hosts", type=int, default=0, help="loopback addresses (0: one a feed)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--reader-at",
+        metavar="REV",
+        help="measure reader/ and widgets/ as committed at REV (exported into the temporary"
+        " folder) rather than the work tree, which others may be editing",
+    )
+    parser.add_argument(
         "--only", nargs="+", choices=("reader", "newsboat"), help="these clients (floor always)"
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -853,6 +878,10 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"newsboat: {why}; running the reader side only")
                 wanted.discard("newsboat")
         update_help = None
+        code = ROOT
+        if "reader" in wanted and args.reader_at:
+            code = export_code(args.reader_at, work / "code")
+            env["PYTHONPATH"] = str(code)  # ahead of the editable install's finder
         if "reader" in wanted:
             update_help = reader_update_help(env)
             if update_help is None:
@@ -861,7 +890,7 @@ def main(argv: list[str] | None = None) -> int:
                     " (reader/cli.py); run the newsboat side alone with --only newsboat"
                 )
             for package in ("reader", "widgets"):  # as an installation has them (tui_harness)
-                compileall.compile_dir(ROOT / package, quiet=1)
+                compileall.compile_dir(code / package, quiet=1)
         if not wanted:
             raise SystemExit("feed_bench: no client left to measure")
 
@@ -905,7 +934,8 @@ def main(argv: list[str] | None = None) -> int:
         if newsboat:
             startup["newsboat -v"] = startup_seconds([newsboat, "-v"], env)
 
-        commit, dirty, fingerprint = git_facts()  # the code measured is the code at the start
+        # the code measured is the code at the start
+        commit, dirty, fingerprint = git_facts(args.reader_at)
         results = Results()
         load_before = os.getloadavg()[0]
         for number in range(args.rounds):
@@ -919,7 +949,7 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"round {number + 1}, {big.label}: ...")
                 say(f"  {run_big(order, big, server, logs, results)}")
         load_after = os.getloadavg()[0]
-        commit_after, _, fingerprint_after = git_facts()
+        commit_after, _, fingerprint_after = git_facts(args.reader_at)
         if "reader" in wanted and fingerprint_after != fingerprint:
             results.notes.append(
                 f"the reader's code changed during the run ({commit} → {commit_after}, or"
