@@ -49,14 +49,19 @@ def window(
     keep_id: int | None = None,
     fallback: int = 0,
     pending: dict[int, bool] | None = None,
+    *,
+    nearest: bool = False,
 ) -> Window:
     """Count ``view`` and read a window of rows around ``keep_id`` (else position ``fallback``).
 
+    ``nearest``: when ``keep_id`` is not in ``view``, the cursor goes to the row that
+    would come right after it (else the last row), not to position ``fallback``: what
+    ``u`` wants, so that hiding read articles does not throw the reader elsewhere.
     ``pending``: read marks shown and not yet saved (``Session.pending_reads``), counted as
     if they were. A read that can scan (a count of a multi-tag search): run it in a worker.
     """
     with store.snapshot():  # the counts and the marks compared with them from one state
-        return _window(store, view, keep_id, fallback, pending)
+        return _window(store, view, keep_id, fallback, pending, nearest)
 
 
 def _window(
@@ -65,6 +70,7 @@ def _window(
     keep_id: int | None,
     fallback: int,
     pending: dict[int, bool] | None,
+    nearest: bool = False,
 ) -> Window:
     total = store.count(view)
     if view.unread_only:
@@ -86,6 +92,14 @@ def _window(
         after = store.page(view, after=keep.key, limit=PAGE // 2)
         rows = [*before, keep, *after]
         return Window(view, total, index - len(before), rows, index, unread, total_articles)
+    elif keep is not None and nearest:
+        # Not in the view: the rows on either side of where it would be, by keyset, and
+        # the cursor on the first one after it (the last row when none comes after).
+        position = store.position(view, keep.key)  # rows before where it would be
+        before = store.page(view, before=keep.key, limit=PAGE // 2)
+        after = store.page(view, after=keep.key, limit=PAGE // 2)
+        start, index = position - len(before), min(position, total - 1)
+        return Window(view, total, start, [*before, *after], index, unread, total_articles)
     index = min(max(fallback, 0), total - 1)
     start = max(0, index - PAGE // 2)
     rows = store.page_at(view, start, PAGE)
@@ -285,6 +299,12 @@ class Session:
     @property
     def can_undo(self) -> bool:
         return bool(self._undo) and not self.marking_all
+
+    def why_no_undo(self) -> str:
+        """What ``ctrl+z`` says when there is nothing it can undo now."""
+        if self.marking_all:
+            return "Marking the view read is still being saved: ctrl+z undoes it once saved."
+        return "Nothing to undo: ctrl+z undoes m and A."
 
     def with_marks(self, row: Headline | StoredArticle | None) -> Any:
         """A row or article as read from the database, with the marks not yet saved."""
@@ -513,3 +533,37 @@ def _write_all_read(view: Filter, store: Store) -> list[int]:
 
 def _write_restore(states: dict[int, bool], store: Store) -> None:
     store.restore_read(states)
+
+
+def pipe(command: str, text: str, *, attached: bool = True) -> str | None:
+    """``|``: run ``command`` through the shell with ``text`` on its standard input; what
+    went wrong as one line (``None``: it ran and exited 0).
+
+    ``attached``: the command has the terminal (the app is suspended), so its output goes
+    there (``less`` pages on it); otherwise its output is dropped. Its standard error is
+    kept either way, for the line that says why it failed.
+    """
+    import subprocess  # lazily: only | needs it
+
+    try:
+        done = subprocess.run(
+            command,
+            shell=True,
+            input=text.encode("utf-8"),
+            stdout=None if attached else subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+    except OSError as error:  # no shell, too many processes...
+        return f"{command}: {error.strerror or error}"
+    if done.returncode == 0:
+        return None
+    said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    why = " ".join(said[-1].split()) if said else ""
+    if done.returncode == 127:
+        status = "command not found"
+    elif done.returncode < 0:
+        status = f"stopped by signal {-done.returncode}"
+    else:
+        status = f"exited with status {done.returncode}"
+    return f"{command}: {status}" + (f" ({why})" if why else "")

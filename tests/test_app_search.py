@@ -200,10 +200,10 @@ async def test_backspace_to_the_shown_search_while_a_longer_one_loads(demo_db, m
     window = reader.session.window
     release = threading.Event()
 
-    def held(store, view, *args):
+    def held(store, view, *args, **kwargs):
         if view.query == "dockx":
             release.wait(10)  # still computing when the backspace arrives
-        return window(store, view, *args)
+        return window(store, view, *args, **kwargs)
 
     monkeypatch.setattr(reader.session, "window", held)
     app = make_app(demo_db, watch=False)
@@ -231,10 +231,10 @@ async def test_a_refresh_while_a_search_loads_keeps_the_search(demo_db, monkeypa
     window = reader.session.window
     release = threading.Event()
 
-    def held(store, view, *args):
+    def held(store, view, *args, **kwargs):
         if view.query == "dockx":
             release.wait(10)
-        return window(store, view, *args)
+        return window(store, view, *args, **kwargs)
 
     monkeypatch.setattr(reader.session, "window", held)
     app = make_app(demo_db, watch=False)

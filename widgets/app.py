@@ -22,13 +22,13 @@ from functools import partial
 from pathlib import Path
 
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.notifications import Notification, Notify
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 from textual.worker import WorkerFailed, get_current_worker
 
@@ -103,6 +103,9 @@ class ReaderApp(FeedActions, App[None]):
         Binding("n", "next_unread", "Next unread", id="app.next-unread"),
         Binding("N", "previous_unread", "Prev unread", id="app.previous-unread", show=False),
         Binding("u", "toggle_unread", "Unread only", id="app.unread-only"),
+        Binding(
+            "asterisk", "toggle_starred", "Starred only", id="app.starred-only", key_display="*"
+        ),
         # A priority binding runs as the key arrives, so "/dock" typed in one burst
         # lands in the field: a normal one would run only after the list had seen
         # (and dropped) the letters that followed it.
@@ -113,6 +116,11 @@ class ReaderApp(FeedActions, App[None]):
         Binding("Q", "quotes", "Quotes", id="app.quotes"),
         Binding("A", "mark_all_read", "All read", id="app.all-read"),
         Binding("ctrl+z", "undo", "Undo", id="app.undo"),
+        # ctrl+z when undo is disabled (and hidden): says why instead of doing nothing.
+        Binding("ctrl+z", "nothing_to_undo", id="app.nothing-to-undo", show=False),
+        Binding(
+            "vertical_line", "pipe", "Pipe to a command", id="app.pipe", key_display="|", show=False
+        ),
         Binding("r", "refresh", "Refresh", id="app.refresh", show=False),
         Binding("escape", "back", "Back", id="app.back"),
         # Enter in the search field goes to the list at once, as a priority binding: keys
@@ -139,6 +147,8 @@ class ReaderApp(FeedActions, App[None]):
         self._article_pending = False
         self.clock = time.monotonic  # the search field's, replaceable by tests
         self._picker = None  # the open tag picker, waiting for its tags
+        self._quotes_place = None  # where the quotes screen was left (a QuotesPlace)
+        self._pipe_command = ""  # the command | ran last, offered again
         self._last_notice: tuple[str, float] = ("", 0.0)
         self._undo_notice: Notification | None = None  # "... ctrl+z undoes it."
         self._watch = watch
@@ -309,8 +319,9 @@ class ReaderApp(FeedActions, App[None]):
 
     # ---- views -------------------------------------------------------------------------
 
-    def load_view(self, view: Filter, *, keep_id: int | None = None) -> None:
-        """Show ``view``, keeping the cursor on ``keep_id`` when it is still in it."""
+    def load_view(self, view: Filter, *, keep_id: int | None = None, nearest: bool = False) -> None:
+        """Show ``view``, keeping the cursor on ``keep_id`` when it is still in it (else,
+        with ``nearest``, on the row after where it would be: ``reading.window``)."""
         session = self.session
         session.ask(view)
         row = self.headlines.current
@@ -321,6 +332,7 @@ class ReaderApp(FeedActions, App[None]):
             row.id if row else None,
             session.pending_reads(),
             session.marks_made,
+            nearest,
         )
 
     @work(thread=True, exclusive=True, group="view")
@@ -332,8 +344,11 @@ class ReaderApp(FeedActions, App[None]):
         asked_at: int | None,
         pending: dict[int, bool],
         marks_made: int,
+        nearest: bool = False,
     ) -> None:
-        loaded = reading.window(self.thread_store(), view, keep_id, fallback, pending)
+        loaded = reading.window(
+            self.thread_store(), view, keep_id, fallback, pending, nearest=nearest
+        )
         if not get_current_worker().is_cancelled:
             self.post_message(ViewLoaded(loaded, asked_at, marks_made))
 
@@ -431,11 +446,19 @@ class ReaderApp(FeedActions, App[None]):
         elif self.session.searching:
             self._end_search()
 
+    @property
+    def reading(self) -> bool:
+        """An article is being read: the article pane has the focus, or is the one pane
+        shown (narrow). Then ``n``/``N`` open what they move to."""
+        screen = self.screen_stack[0]
+        narrow_reading = screen.has_class("-narrow") and screen.has_class("-reading")
+        return self.article_view.has_focus or narrow_reading
+
     def action_next_unread(self) -> None:
-        self._go_to_unread(forward=True)
+        self._go_to_unread(forward=True, open_it=self.reading)
 
     def action_previous_unread(self) -> None:
-        self._go_to_unread(forward=False)
+        self._go_to_unread(forward=False, open_it=self.reading)
 
     def _go_to_unread(self, *, forward: bool, open_it: bool = False) -> None:
         headlines = self.headlines
@@ -549,6 +572,9 @@ class ReaderApp(FeedActions, App[None]):
             self._undo_notice = None
             self._marking(self.session.undo, lambda i: self.headlines.index_of(i) is not None)
 
+    def action_nothing_to_undo(self) -> None:
+        self._notice(self.session.why_no_undo())
+
     def on_mark_saved(self, message: MarkSaved) -> None:
         self._after_write(self.session.saved(message.write, message.result))
 
@@ -615,6 +641,8 @@ class ReaderApp(FeedActions, App[None]):
             return False  # an empty archive: the welcome screen, nothing to act on
         if action == "undo":
             return self.session.can_undo
+        if action == "nothing_to_undo":
+            return not self.session.can_undo
         if action == "clear_tags":
             return bool(self.view.tags)
         if action == "all_feeds":
@@ -688,7 +716,13 @@ class ReaderApp(FeedActions, App[None]):
     # ---- filters -----------------------------------------------------------------------
 
     def action_toggle_unread(self) -> None:
-        self.load_view(self.session.wanted.toggled_unread(), keep_id=self.current_id)
+        wanted = self.session.wanted.toggled_unread()
+        self.load_view(wanted, keep_id=self.current_id, nearest=True)
+
+    def action_toggle_starred(self) -> None:
+        wanted = self.session.wanted
+        wanted = replace(wanted, starred_only=not wanted.starred_only)
+        self.load_view(wanted, keep_id=self.current_id, nearest=True)
 
     def action_clear_tags(self) -> None:
         if self.session.wanted.tags:
@@ -733,8 +767,14 @@ class ReaderApp(FeedActions, App[None]):
     async def action_quotes(self) -> None:
         from widgets.quotes_view import QuotesScreen  # lazily: start-up budget
 
-        # The view last asked for ("uQ" typed fast), and awaited like the tag picker.
-        await self.push_screen(QuotesScreen(self.store, self.thread_store, self.session.wanted))
+        # The view last asked for ("uQ" typed fast), and awaited like the tag picker; back
+        # at the speaker and quote where that view's quotes were left.
+        wanted, place = self.session.wanted, self._quotes_place
+        screen = QuotesScreen(self.store, self.thread_store, wanted, place)
+        await self.push_screen(screen, self._left_quotes)
+
+    def _left_quotes(self, place) -> None:
+        self._quotes_place = place
 
     def on_quote_opened(self, message: QuoteOpened) -> None:
         """From the quotes screen: open the quote's article, scrolled to the quote."""
@@ -753,6 +793,34 @@ class ReaderApp(FeedActions, App[None]):
         if index is not None:
             self.headlines.move_to(index)
 
+    # ---- pipe --------------------------------------------------------------------------
+
+    async def action_pipe(self) -> None:
+        """``|``: ask for a command, then give it the article as text (``reader show``'s)."""
+        row = self._current()
+        if row is not None:
+            prompt = PipePrompt(row.headline, self._pipe_command)
+            await self.push_screen(prompt, partial(self._pipe, row.id))
+
+    def _pipe(self, article_id: int, command: str | None) -> None:
+        if not command or not command.strip():
+            return  # escape, or nothing typed
+        self._pipe_command = command
+        stored = self._article(article_id)
+        if stored is None:
+            return  # gone meanwhile (another process removed its feed)
+        from reader.cli import format_article  # lazily: the CLI module is not start-up's
+
+        text = format_article(stored) + "\n"
+        try:
+            # The command gets the terminal (less pages on it); back after it exits.
+            with self.suspend():
+                error = reading.pipe(command, text, attached=True)
+        except SuspendNotSupported:  # no terminal to give (the tests' headless driver)
+            error = reading.pipe(command, text, attached=False)
+        if error:
+            self.notify(error, title="Pipe", severity="error", timeout=8, markup=False)
+
     # ---- help and palette ----------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -762,12 +830,18 @@ class ReaderApp(FeedActions, App[None]):
             self.push_screen(reader_help(self.BINDINGS))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":  # Textual's key panel: ? (Help) lists every key
+                yield command
         if screen is not self.screen_stack[0]:
             return  # the reader's actions act on the reading screen, not over another one
+        # Each action once, by its first key: quit is Textual's own, back and search_done
+        # act on where the focus is (the palette's field, by then).
+        offered = {"quit", "back", "search_done"}
         for binding in self.BINDINGS:
-            if binding.action in ("quit", "back"):
+            if binding.action in offered or not binding.description:
                 continue
+            offered.add(binding.action)
             key = self.get_key_display(binding)
             yield SystemCommand(
                 binding.description,
@@ -783,6 +857,7 @@ _NEED_ARTICLES = {
     "next_unread",
     "previous_unread",
     "toggle_unread",
+    "toggle_starred",
     "search",
     "pick_tags",
     "clear_tags",
@@ -790,7 +865,39 @@ _NEED_ARTICLES = {
     "mark_all_read",
     "open_link",
     "pick_feed",
+    "pipe",
 }
+
+
+class PipePrompt(ModalScreen[str | None]):
+    """``|``: one line for the command the article is piped to; ``enter`` runs it,
+    ``escape`` does not."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="pipe.cancel")]
+
+    def __init__(self, headline: str, command: str = "") -> None:
+        super().__init__()
+        self.headline = headline
+        self.command = command
+
+    def compose(self) -> ComposeResult:
+        from widgets.clean_input import CleanInput
+
+        with Vertical(id="pipe-prompt") as box:
+            box.border_title = Content("Pipe the article to a command")
+            yield Static(Content(" ".join(self.headline.split())), id="pipe-headline")
+            yield CleanInput(
+                self.command, placeholder="for example: less, wl-copy, mail -s news me@…",
+                id="pipe-command", select_on_focus=True,
+            )  # fmt: skip
+        yield KeyBar()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 def _focus_now(widget) -> None:

@@ -418,6 +418,8 @@ class ArticleView(ScrollView, can_focus=True):
         Binding("end", "scroll_end", "End", show=False, id="article-view.end"),
         Binding("g", "scroll_home", "Top", show=False, id="article-view.top-alt"),
         Binding("G", "scroll_end", "End", show=False, id="article-view.end-alt"),
+        # As in mutt and newsboat: q leaves the article for the list (q there quits).
+        Binding("q", "app.back", "Back to the list", show=False, id="article-view.back"),
     ]
 
     def __init__(

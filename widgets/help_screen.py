@@ -90,6 +90,11 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape", "close", "Close", id="help.close"),
         Binding("q", "close", "Close", id="help.close-q", show=False),
         Binding("question_mark", "close", "Close", id="help.close-question", show=False),
+        # The box's own keys are the arrows, page keys and home/end; these are the list's.
+        Binding("j", "scroll('down')", "Down", id="help.down", show=False),
+        Binding("k", "scroll('up')", "Up", id="help.up", show=False),
+        Binding("g", "scroll('home')", "Top", id="help.top", show=False),
+        Binding("G", "scroll('end')", "End", id="help.end", show=False),
     ]
 
     def __init__(self, sections: Sequence[tuple[str, Sequence[BindingType]]]) -> None:
@@ -109,6 +114,17 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss()
+
+    def action_scroll(self, where: str) -> None:
+        box = self.query_one("#help", VerticalScroll)
+        if where == "down":
+            box.scroll_down(animate=False)
+        elif where == "up":
+            box.scroll_up(animate=False)
+        elif where == "home":
+            box.scroll_home(animate=False)
+        else:
+            box.scroll_end(animate=False)
 
 
 def reader_help(app_bindings: Sequence[Binding]) -> HelpScreen:

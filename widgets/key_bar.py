@@ -18,6 +18,8 @@ class KeyBar(Widget):
     """Key hints for the current focus, e.g. ``⏎ Open  m Read/unread  ? Help``."""
 
     COMPONENT_CLASSES = {"key-bar--key", "key-bar--description"}
+    #: Bindings shown first when active: the way back must not fall off a narrow bar.
+    LEADING = ("app.back",)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -38,7 +40,11 @@ class KeyBar(Widget):
             if not binding.show or not enabled or binding.action in seen_actions:
                 continue
             seen_actions.add(binding.action)
-            keys.append((binding.key, self.app.get_key_display(binding), binding.description))
+            shown = (binding.key, self.app.get_key_display(binding), binding.description)
+            if binding.id in self.LEADING:
+                keys.insert(0, shown)
+            else:
+                keys.append(shown)
         palette = screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
         if self.app.ENABLE_COMMAND_PALETTE and palette is not None and palette.enabled:
             keys.append((palette.binding.key, self.app.get_key_display(palette.binding), "palette"))
@@ -52,7 +58,10 @@ class KeyBar(Widget):
         text = ""
         spans: list[Span] = []
         self._hits = []
+        room = self.size.width
         for key, shown, description in self._keys:
+            if room and len(text) + len(shown) + len(description) + 3 > room:
+                break  # whole keys only: a key cut after its letter says nothing
             start = len(text)
             text += f" {shown} "
             spans.append(Span(start, len(text), key_style))

@@ -11,7 +11,7 @@ names come from articles: they only ever reach the screen as plain strings in
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -33,7 +33,14 @@ from widgets.messages import QuoteOpened, QuotesLoaded, SpeakersLoaded
 from widgets.picker import MatchList, PickerInput, PickerScreen, picker_bindings
 from widgets.virtual_list import PAGE, VirtualList, list_bindings, list_classes
 
-__all__ = ["QuoteList", "QuoteOpened", "QuotesScreen", "SpeakerList", "SpeakerPicker"]
+__all__ = [
+    "QuoteList",
+    "QuoteOpened",
+    "QuotesPlace",
+    "QuotesScreen",
+    "SpeakerList",
+    "SpeakerPicker",
+]
 
 DATE_WIDTH = 9  # "22 May 25"
 
@@ -176,11 +183,26 @@ class QuoteList(VirtualList[QuoteRow]):
         return self._strip(first, width), self._strip(second, width)
 
 
-class QuotesScreen(Screen[None]):
+@dataclass(frozen=True, slots=True)
+class QuotesPlace:
+    """Where the quotes screen of one view was left: its speaker, cursor and scroll.
+
+    The screen is dismissed with it; the app hands it back when the same view's quotes
+    are opened again, so the reader comes back to the same speaker and quote.
+    """
+
+    view: Filter
+    speaker: str | None = None
+    cursor: int = 0
+    scroll_y: int = 0
+
+
+class QuotesScreen(Screen[QuotesPlace]):
     """Every quote of ``view``, newest article first; ``s`` narrows to one speaker.
 
     The app's keys (``m``, ``A``, ``t``...) act on the reading screen underneath, so this
     screen keeps them out the way a modal does: only its own keys (and priority ones) work.
+    ``place``: where it was left last time (the same view's), to come back to.
     """
 
     BINDINGS = [
@@ -192,15 +214,27 @@ class QuotesScreen(Screen[None]):
     ]
 
     def __init__(
-        self, store: Store, thread_store: Callable[[], Store], view: Filter = Filter()
+        self,
+        store: Store,
+        thread_store: Callable[[], Store],
+        view: Filter = Filter(),
+        place: QuotesPlace | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.thread_store = thread_store
-        self.view = replace(view, relevance=False)  # quotes are always newest first
+        self.view = quotes_view_of(view)
         self.speaker: str | None = None
         self._counted = False
         self._picker: SpeakerPicker | None = None
+        #: The place to go back to once the list holds its rows (``None``: the top).
+        self._restore = place if place is not None and place.view == self.view else None
+
+    @property
+    def place(self) -> QuotesPlace:
+        """Where the screen is now (what it is dismissed with)."""
+        quote_list = self.quote_list
+        return QuotesPlace(self.view, self.speaker, quote_list.cursor, int(quote_list.scroll_y))
 
     @property
     def is_modal(self) -> bool:
@@ -218,6 +252,9 @@ class QuotesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.set_focus(self.quote_list)
+        if self._restore is not None and self._restore.speaker is not None:
+            self._load(self._restore.speaker)
+            return
         if self.view.tags or self.view.query:
             # The store sorts every quote of a tag or search view: not on the UI thread.
             self._load(None)
@@ -230,6 +267,7 @@ class QuotesScreen(Screen[None]):
         if not self._counted:
             self._load_worker(self.view, None, with_rows=False)
         self._update_title()
+        self._go_back_to_place()
 
     # ---- loading -----------------------------------------------------------------------
 
@@ -262,6 +300,28 @@ class QuotesScreen(Screen[None]):
             self.quote_list.show(message.view, message.speaker, message.rows, message.total)
         self._counted = True
         self._update_title()
+        self._go_back_to_place()
+
+    def _go_back_to_place(self) -> None:
+        """Put the cursor and scroll back where the screen was left, once the rows that
+        far down are known to be there (the list's length may still be a first page's)."""
+        place = self._restore
+        if place is None:
+            return
+        quote_list = self.quote_list
+        if place.cursor >= quote_list.total and not self._counted:
+            return  # after the count
+        self._restore = None
+        if quote_list.total == 0:
+            return
+        cursor = min(place.cursor, quote_list.total - 1)
+
+        def scroll() -> None:
+            # After a refresh: on mount the list has no height to scroll in yet.
+            quote_list.scroll_to(y=place.scroll_y, animate=False, immediate=True)
+            quote_list.move_to(cursor)
+
+        self.call_after_refresh(scroll)
 
     def _update_title(self) -> None:
         if self._counted:
@@ -288,13 +348,14 @@ class QuotesScreen(Screen[None]):
     def on_quote_opened(self, message: QuoteOpened) -> None:
         # Not stopped: after the screen is popped the message bubbles on to the app,
         # which then finds its own screen active again.
-        self.dismiss()
+        self.dismiss(self.place)
 
     def action_close(self) -> None:
-        self.dismiss()
+        self.dismiss(self.place)
 
     def action_clear_speaker(self) -> None:
         if self.speaker is not None:
+            self._restore = None  # another list now: its top
             self._load(None)
 
     async def action_pick_speaker(self) -> None:
@@ -316,7 +377,14 @@ class QuotesScreen(Screen[None]):
 
     def _speaker_picked(self, speaker: str | None) -> None:
         if speaker is not None and speaker != self.speaker:
+            self._restore = None
             self._load(speaker)
+
+
+def quotes_view_of(view: Filter) -> Filter:
+    """The view a quotes screen shows for the reading screen's ``view`` (quotes are
+    always newest first), also what its ``QuotesPlace`` is kept by."""
+    return replace(view, relevance=False)
 
 
 # ---- the speaker picker ---------------------------------------------------------------
