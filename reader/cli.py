@@ -154,10 +154,18 @@ def _store(ctx: click.Context, db: Path | None, *, readonly: bool = False):
     is_flag=True,
     help="Use your copy of the demo database (made in the user data folder on first use).",
 )
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file (default: $READER_CONFIG, or config.toml in the user config folder;"
+    " reader config path shows which).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.version_option(package_name="terminal-news-reader", prog_name="reader")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, demo: bool, debug: bool) -> None:
+def cli(ctx: click.Context, db: Path | None, demo: bool, config: Path | None, debug: bool) -> None:
     """A terminal news reader on SQLite.
 
     With no command, open the reader (or, when the output is not a terminal,
@@ -170,11 +178,15 @@ def cli(ctx: click.Context, db: Path | None, demo: bool, debug: bool) -> None:
             raise click.UsageError("give --db or --demo, not both")
         db = _demo_db(ctx)
     ctx.obj["db"] = db
+    ctx.obj["config"] = config
+    if ctx.invoked_subcommand not in (None, "config"):
+        _warn_about_config(config)
     if ctx.invoked_subcommand is None:
         open_app = ctx.obj.get("open_app")
         if open_app is not None and sys.stdout.isatty() and sys.stdin.isatty():
-            open_app(db or default_db_path(), debug=debug)
+            open_app(db or default_db_path(), debug=debug, config=config)  # it tells a bad file
             return
+        _warn_about_config(config)
         store = _store(ctx, db)
         rows = store.page(Filter(), limit=20)
         if not rows:
@@ -186,6 +198,33 @@ def cli(ctx: click.Context, db: Path | None, demo: bool, debug: bool) -> None:
             f"\n{store.count()} articles, {store.unread_count()} unread."
             " More with: reader list --limit N"
         )
+
+
+def _warn_about_config(given: Path | None) -> None:
+    """A bad config file, as one line on stderr; the command goes on (it uses none of it).
+    The ids of bindings and theme names are the app's to check: it knows them."""
+    from reader.config import ConfigError, load
+    from reader.paths import config_path
+
+    path, named = config_path(given)
+    try:
+        load(path, must_exist=named)
+    except ConfigError as error:
+        click.echo(f"reader: {error}", err=True)
+
+
+@cli.group("config")
+def config_group() -> None:
+    """The config file (TOML: theme, date_format, sidebar_width, [keys]; see the README)."""
+
+
+@config_group.command("path")
+@click.pass_context
+def config_path_command(ctx: click.Context) -> None:
+    """Print the path of the config file in use, whether it exists or not."""
+    from reader.paths import config_path
+
+    click.echo(config_path(ctx.obj.get("config"))[0].absolute())
 
 
 def _demo_db(ctx: click.Context) -> Path:
@@ -513,7 +552,7 @@ def _more(ctx, shown: int, cheap: int | None, rest) -> str:
         following = len(rest(LOOKAHEAD + 1))
         number = f"{following:,}" if following <= LOOKAHEAD else f"over {LOOKAHEAD:,}"
     how = _again(ctx)
-    if _output_is_terminal():
+    if ctx.params.get("limit") is None and _output_is_terminal():  # a screenful was chosen
         how += ", or pipe it"
     return f"… {number} more: {how}"
 

@@ -74,6 +74,8 @@ def test_a_terminal_gets_a_screenful_and_how_many_more(run, imported, db_path, t
     assert len(json.loads(run("list", "--json").stdout)) == len(imported)
     assert len(run("list", "--limit", "0").stdout.splitlines()) == len(imported)
     assert run("list", "--limit", "0").stderr == ""
+    # A limit asked for holds in a pipe too: "pipe it" would not show more.
+    assert run("list", "-n", "3").stderr.endswith(" --limit 0\n")
 
 
 def test_the_note_repeats_the_view_so_it_can_be_run(run, imported, db_path, terminal):
@@ -83,9 +85,7 @@ def test_the_note_repeats_the_view_so_it_can_be_run(run, imported, db_path, term
         " -- port, or pipe it\n"
     )
     quotes = run("quotes", "--speaker", "peskov", "-n", "1")
-    assert quotes.stderr == (
-        f"… 3 more: reader quotes --db {db_path} --speaker peskov --limit 0, or pipe it\n"
-    )
+    assert quotes.stderr == f"… 3 more: reader quotes --db {db_path} --speaker peskov --limit 0\n"
 
 
 def test_an_explicit_limit_is_obeyed_and_says_what_was_left(run, imported, db_path):
@@ -321,9 +321,7 @@ def test_markdown_keeps_untrusted_text_as_text(run, tmp_path):
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")
     assert run("import", str(path)).exit_code == 0
     markdown = run("show", "1", "--format", "markdown").stdout
-    assert markdown.startswith(
-        "# \\# Not a \\*heading\\* \\[x\\](javascript:alert(1)) \\<b\\>\n\n"
-    )
+    assert markdown.startswith("# \\# Not a \\*heading\\* \\[x\\](javascript:alert(1)) \\<b\\>\n\n")
     assert "\n\n1\\. not a list\n\n" in markdown
     assert "\n\n\\> not a quote\n\n\\- not a list\n\n" in markdown
     assert "\n\n> “The whole paragraph is one quote,”\n\n" in markdown
