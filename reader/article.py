@@ -10,8 +10,13 @@ BlockKind = Literal["paragraph", "subheading"]
 
 
 def tag_key(name: str) -> str:
-    """The identity of a tag: case-folded, whitespace collapsed (``#russia`` = ``#Russia``)."""
-    return " ".join(name.casefold().split())
+    """The identity of a tag: case-folded, whitespace collapsed (``#russia`` = ``#Russia``).
+
+    ``"İ".casefold()`` is ``i`` and a combining dot above, where ``"I".casefold()`` is
+    ``i``: the dot is dropped, so that ``#İstanbul`` = ``#ISTANBUL`` (schema migration 6
+    merged the tags this joined).
+    """
+    return " ".join(name.casefold().replace("i\u0307", "i").split())
 
 
 class ParseError(ValueError):

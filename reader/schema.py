@@ -314,8 +314,108 @@ MIGRATIONS.append(
     """
 )
 
+# Chinese and Japanese write no spaces between words (and Korean joins particles to them):
+# each character of these ranges is indexed as a word of its own, so that a word is
+# found inside a run (a query's run becomes a phrase: reader.search). Python spaces them
+# on the way in (reader.search.fold_for_index), the article_search view in SQL.
+# (All within U+3000 to U+DFFF, which the view's cheap test relies on.)
+CJK_RANGES: tuple[tuple[int, int], ...] = (
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3400, 0x4DBF),  # CJK Extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xAC00, 0xD7AF),  # Hangul syllables
+)
+
+
+def _cjk_spaced_sql(column: str) -> str:
+    """``column`` with a space either side of each CJK character, in SQL.
+
+    A character at a time through a recursive query: slow (a few ms a kilobyte), so only
+    for text that may hold one: a UTF-8 lead byte E3 to ED (U+3000 to U+DFFF) in it.
+    (GLOB with a character class cost 280 us for 2 KB of text; the byte test 28 us.)
+    ``column`` is read once, in the first row: the view's columns are whole expressions
+    (folds, json_each) that SQLite would compute again at each mention.
+    """
+    maybe = " OR ".join(f"instr(b, X'{lead:02X}')" for lead in range(0xE3, 0xEE))
+    is_cjk = " OR ".join(f"unicode(rest) BETWEEN {a} AND {b}" for a, b in CJK_RANGES)
+    return (
+        "(WITH RECURSIVE s(rest, out, cjk) AS ("
+        f" SELECT v, '', ifnull({maybe}, 0)"
+        f" FROM (SELECT v, CAST(v AS BLOB) AS b FROM (SELECT {column} AS v))"
+        " UNION ALL"
+        " SELECT substr(rest, 2), out || CASE WHEN "
+        f"{is_cjk} THEN ' ' || substr(rest, 1, 1) || ' ' ELSE substr(rest, 1, 1) END, 1"
+        " FROM s WHERE cjk AND rest != '')"
+        " SELECT CASE WHEN cjk THEN out ELSE rest END FROM s"
+        " WHERE NOT cjk OR rest = '')"
+    )
+
+
+_TURKISH_I = "i\u0307"  # what "İ".casefold() gives: i and a combining dot above
+MIGRATIONS.append(
+    f"""
+    -- 6: every script searched and every case folded.
+    -- Tags: reader.article.tag_key now folds "İ" to "i" (casefold() gave "i" and a combining
+    -- dot), so #İstanbul and #ISTANBUL are one tag. Tags that now share a key are merged
+    -- into the oldest: its articles gain the others' (kept once), counts are recounted.
+    CREATE TEMP TABLE tag_merge AS
+        SELECT t.id AS loser, w.winner AS winner
+        FROM tags AS t JOIN (
+            SELECT replace(key, '{_TURKISH_I}', 'i') AS new_key, min(id) AS winner
+            FROM tags  -- keys were unique: only the new folding can make two alike
+            GROUP BY new_key HAVING count(*) > 1
+        ) AS w ON replace(t.key, '{_TURKISH_I}', 'i') = w.new_key
+        WHERE t.id != w.winner;
+    DELETE FROM article_tags WHERE tag_id IN (SELECT loser FROM temp.tag_merge)
+        AND EXISTS (  -- the article has the tag already (under a spelling kept first)
+            SELECT 1 FROM article_tags AS kept JOIN temp.tag_merge AS m
+            WHERE m.loser = article_tags.tag_id AND kept.article_id = article_tags.article_id
+              AND kept.tag_id < article_tags.tag_id
+              AND (kept.tag_id = m.winner OR kept.tag_id IN (
+                   SELECT loser FROM temp.tag_merge WHERE winner = m.winner)));
+    UPDATE article_tags
+        SET tag_id = (SELECT winner FROM temp.tag_merge WHERE loser = article_tags.tag_id)
+        WHERE tag_id IN (SELECT loser FROM temp.tag_merge);
+    DELETE FROM tags WHERE id IN (SELECT loser FROM temp.tag_merge);
+    UPDATE tags SET
+        article_count = (SELECT count(*) FROM article_tags WHERE tag_id = tags.id),
+        unread_count = (SELECT count(*) FROM article_tags WHERE tag_id = tags.id AND read = 0)
+        WHERE id IN (SELECT winner FROM temp.tag_merge);
+    UPDATE tags SET key = replace(key, '{_TURKISH_I}', 'i') WHERE instr(key, '{_TURKISH_I}') > 0;
+    DROP TABLE temp.tag_merge;
+
+    -- Search: each CJK character is indexed as a word (see CJK_RANGES), so "股市" finds
+    -- "东京股市大涨". Rebuilds the search index.
+    DROP VIEW article_search;
+    CREATE VIEW article_search (rowid, headline, lede, body, tags) AS
+    SELECT id,
+           {_cjk_spaced_sql("headline")},
+           {_cjk_spaced_sql("lede")},
+           {_cjk_spaced_sql("body")},
+           {_cjk_spaced_sql("tags")}
+    FROM (
+        SELECT id,
+               {_folded_sql("headline", SEARCH_FOLDS[_HALF:])} AS headline,
+               {_folded_sql("lede", SEARCH_FOLDS[_HALF:])} AS lede,
+               {_folded_sql("body", SEARCH_FOLDS[_HALF:])} AS body,
+               {_folded_sql("tags", SEARCH_FOLDS[_HALF:])} AS tags
+        FROM (
+            SELECT a.id AS id,
+                   {_folded_sql("a.headline", SEARCH_FOLDS[:_HALF])} AS headline,
+                   {_folded_sql("a.lede", SEARCH_FOLDS[:_HALF])} AS lede,
+                   {_folded_sql(_BODY_TEXT, SEARCH_FOLDS[:_HALF])} AS body,
+                   {_folded_sql(_TAG_TEXT, SEARCH_FOLDS[:_HALF])} AS tags
+            FROM articles AS a
+        )
+    );
+    INSERT INTO articles_fts (articles_fts) VALUES ('delete-all');
+    INSERT INTO articles_fts (rowid, headline, lede, body, tags)
+        SELECT rowid, headline, lede, body, tags FROM article_search;
+    """
+)
+
 #: Migrations that rebuild the search index (an upgrade across one takes a while).
-REBUILDS_SEARCH = frozenset({1, 2, 3})  # indexes into MIGRATIONS
+REBUILDS_SEARCH = frozenset({1, 2, 3, 5})  # indexes into MIGRATIONS
 
 LATEST_VERSION = len(MIGRATIONS)
 

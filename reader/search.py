@@ -2,9 +2,12 @@
 
 The syntax: plain words match by prefix (``kreml`` finds Kremlin), ``"a phrase"`` matches
 as a phrase, ``-word`` or ``-"a phrase"`` excludes. Case and diacritics do not matter
-(``cafe`` = ``Café``, ``istanbul`` = ``İstanbul``). Every term is rebuilt from its word
-characters and quoted, so FTS5 operators typed by the user (``NEAR(``, ``OR``, ``*``,
-``title:x``) are just words, and punctuation is just a separator, as in the index.
+(``cafe`` = ``Café``, ``istanbul`` = ``İstanbul``). Chinese, Japanese and Korean text has
+no spaces between its words: each of its characters is indexed as a word, and a query's
+run of them is a phrase of its characters (``股市`` finds ``东京股市大涨``). Every term is
+rebuilt from its word characters and quoted, so FTS5 operators typed by the user
+(``NEAR(``, ``OR``, ``*``, ``title:x``) are just words, and punctuation is just a
+separator, as in the index.
 """
 
 from __future__ import annotations
@@ -13,10 +16,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from reader.schema import SEARCH_FOLDS
+from reader.schema import CJK_RANGES, SEARCH_FOLDS
 
+_CJK_CLASS = "".join(f"{chr(first)}-{chr(last)}" for first, last in CJK_RANGES)
+_CJK = re.compile(f"[{_CJK_CLASS}]")
 # What the FTS5 unicode61 tokenizer counts as a word character: letters and digits.
 _WORD = re.compile(r"[^\W_]+")
+# A word as the index holds it: each CJK character alone, other words whole.
+_TOKEN = re.compile(f"[{_CJK_CLASS}]|[^\\W_{_CJK_CLASS}]+")
 _CHUNK = re.compile(r"\S+")
 _MAX_TERMS = 32
 _MAX_QUERY = 1000
@@ -34,6 +41,10 @@ def fold_for_index(text: str) -> str:
     for letter, plain in SEARCH_FOLDS:
         if letter in text:
             text = text.replace(letter, plain)
+    if not text.isascii() and _CJK.search(text):
+        # Each CJK character a word of its own (the view does the same in SQL: only
+        # the words must agree, not the spaces).
+        text = _CJK.sub(r" \g<0> ", text)
     return text
 
 
@@ -109,7 +120,7 @@ class Query:
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(fold_for_index(w) for w in _WORD.findall(text))
+    return tuple(_WORD.findall(fold_for_index(text)))
 
 
 def parse_query(text: str) -> Query:
@@ -151,7 +162,7 @@ def match_spans(text: str, words: tuple[tuple[str, bool], ...]) -> list[tuple[in
     if not words:
         return []
     spans = []
-    for match in _WORD.finditer(text):
+    for match in _TOKEN.finditer(text):
         folded = fold(match.group(0))
         for word, prefix in words:
             if folded == word or (prefix and folded.startswith(word)):

@@ -266,8 +266,11 @@ def test_folded_letters_are_highlighted():
     assert [text[a:b] for a, b in match_spans(text, words)] == ["Tromsø", "Łódź"]
 
 
+_FOLDED = "aßẞøØłŁıİæÆœŒþÞðÐđĐħĦǿǾǽǼǣǢ \n'é\u0301东京股市カナ한국𠀋豈。"
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from("aßẞøØłŁıİæÆœŒþÞðÐđĐħĦǿǾǽǼǣǢ \n'é\u0301"), min_size=1))
+@given(st.text(alphabet=st.sampled_from(_FOLDED), min_size=1))
 def test_the_view_folds_exactly_as_python_does(text):
     """The index is fed by Python and deleted through the view: both must fold alike."""
     import json
@@ -316,3 +319,102 @@ def test_a_version_3_database_is_reindexed_with_the_new_folds(tmp_path):
         assert found(store, "strasse") == []
         assert found(store, "lodz") == [NORDIC.headline]
         store.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+
+
+CJK = [
+    Article("东京股市大涨", "2025-06-01T10:00", "新华社", lede="日经平均指数创下新高。"),
+    Article("株式市場が急騰", "2025-06-01T11:00", "共同", lede="東京の投資家は喜んだ。"),
+    Article("서울에서 회의가 열렸다", "2025-06-01T12:00", "연합", tags=("한국경제",)),
+    Article("Tokyo股市 closes higher", "2025-06-01T13:00", "AA"),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("股市", ["Tokyo股市 closes higher", "东京股市大涨"]),  # a word inside a run
+        ("大涨", ["东京股市大涨"]),
+        ("涨大", []),  # a run is a phrase: its characters in order
+        ("股", ["Tokyo股市 closes higher", "东京股市大涨"]),
+        ("新高", ["东京股市大涨"]),  # in the lede
+        ("市場", ["株式市場が急騰"]),
+        ("投資家", ["株式市場が急騰"]),
+        ("서울", ["서울에서 회의가 열렸다"]),  # Korean: a word with its particle attached
+        ("경제", ["서울에서 회의가 열렸다"]),  # in a tag
+        ('"股市 closes"', ["Tokyo股市 closes higher"]),
+        ("tokyo股市", ["Tokyo股市 closes higher"]),
+        ("股市 -tokyo", ["东京股市大涨"]),
+    ],
+)
+def test_words_are_found_inside_cjk_text(store, query, expected):
+    store.save(CJK)
+    assert found(store, query) == expected
+
+
+def test_cjk_matches_are_highlighted_character_by_character():
+    words = parse_query("股市").highlight_words()
+    text = "东京股市大涨"
+    assert [text[a:b] for a, b in match_spans(text, words)] == ["股", "市"]
+
+
+def test_a_cjk_article_updated_and_deleted_keeps_the_index_whole(store):
+    store.save(CJK)
+    store.save([dataclasses.replace(CJK[0], lede="没有新闻。")])
+    assert found(store, "新高") == []
+    assert found(store, "新闻") == ["东京股市大涨"]
+    store.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+
+
+def test_tags_differing_only_by_case_are_one_tag(store):
+    from reader.article import tag_key
+
+    assert tag_key("İstanbul") == tag_key("ISTANBUL") == tag_key("istanbul")
+    assert tag_key("ΣΟΦΙΑ") == tag_key("σοφια")
+    store.save([Article("A", "2025-06-01T10:00", "X", tags=("İstanbul",))])
+    store.save([Article("B", "2025-06-01T11:00", "X", tags=("ISTANBUL",))])
+    assert [(t.name, t.articles) for t in store.tags()] == [("İstanbul", 2)]
+
+
+def test_migration_6_merges_tags_that_now_collide_and_reindexes(tmp_path):
+    """A schema-5 database holding #İstanbul and #ISTANBUL as two tags (the old key kept
+    the combining dot): the upgrade makes them one, with consistent counts and index."""
+    from reader.schema import MIGRATIONS, _statements
+
+    path = tmp_path / "v5.db"
+    with Store(path) as store:
+        store.save(
+            [
+                Article("A", "2025-06-01T10:00", "X", tags=("İstanbul", "Ankara")),
+                Article("B", "2025-06-01T11:00", "X", tags=("Ankara", "İstanbul")),
+                Article("C", "2025-06-01T12:00", "X", tags=("İzmir",)),
+                Article("东京股市大涨", "2025-06-01T13:00", "X"),
+            ]
+        )
+        conn = store.conn
+        conn.execute("BEGIN")
+        # What the old tag_key gave: "İ" folded to i and a combining dot above.
+        conn.execute("UPDATE tags SET key = 'i\u0307stanbul' WHERE key = 'istanbul'")
+        conn.execute("UPDATE tags SET key = 'i\u0307zmir' WHERE key = 'izmir'")
+        conn.execute("INSERT INTO tags (name, key) VALUES ('ISTANBUL', 'istanbul')")
+        upper = conn.execute("SELECT id FROM tags WHERE name = 'ISTANBUL'").fetchone()[0]
+        for article in ("B", "C"):  # B had both spellings; C only the new one
+            conn.execute(
+                "INSERT INTO article_tags (tag_id, sort_key, article_id, position, read)"
+                " SELECT ?, sort_key, id, 5, read FROM articles WHERE headline = ?",
+                (upper, article),
+            )
+        conn.execute("UPDATE articles SET read = 1 WHERE headline = 'C'")
+        # Back to schema 5: the view and index of before (no CJK spacing).
+        for statement in _statements(MIGRATIONS[3]):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 5")
+        conn.execute("COMMIT")
+        assert conn.execute("SELECT count(*) FROM tags").fetchone()[0] == 4
+    with Store(path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        tags = {t.name: (t.articles, t.unread) for t in store.tags()}
+        assert tags == {"İstanbul": (3, 2), "Ankara": (2, 2), "İzmir": (1, 0)}
+        assert found(store, "#İSTANBUL".lstrip("#")) == ["C", "B", "A"]
+        assert store.page(Filter(tags=("ISTANBUL",)), limit=10)[0].headline == "C"
+        assert found(store, "股市") == ["东京股市大涨"]
+        assert all(finding.ok for finding in store.check()), store.check()
