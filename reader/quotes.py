@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from reader.article import Part, Quote
+from reader.speakers import PARTICLES, surname_only
 
 OPENING_MARKS = "“\"‘'«„"
 _MARKS = re.compile("[“”\"‘’'«»„]")
@@ -57,18 +58,93 @@ def find_quotes(parts: Sequence[tuple[Part, int | None, str]]) -> list[Quote]:
 
     Each text is one paragraph. Quotes come in reading order of their opening
     marks, a nested quote right after the one holding it; ``speaker`` is set
-    where the attribution right after the closing mark is clear.
+    where the attribution right after the closing mark is clear, and carried to
+    the quote that goes on after that attribution (``“…,” X said. “…”``) and to
+    the paragraphs of one quote that runs over several (each ends open, the next
+    opens with a mark).
     """
     speakers = _Speakers()
-    quotes: list[Quote] = []
+    found: list[list] = []  # [inner, part, block, start, end, speaker]
+    run: list[int] = []  # indexes in found of one quote running over paragraphs
     for part, block, text in parts:
+        previous: tuple[int, str] | None = None  # (end, speaker) of an attributed quote
+        goes_on, runs_on = bool(run), False  # the run reaches this paragraph, the next one
         for start, end, closed, nested in _spans(text):
             inner = text[start + 1 : end - 1] if closed else text[start + 1 :]
             speaker = None
-            if closed and not nested:
-                speaker = speakers.resolve(_attribution(text, inner, end))
-            quotes.append(Quote(inner, part, block, start, end, speaker))
-    return quotes
+            if not nested:
+                if closed:
+                    speaker = speakers.resolve(_attribution(text, inner, end))
+                if speaker is not None:
+                    previous = (end, speaker)
+                elif previous is not None and _continues(text[previous[0] : start]):
+                    speaker = previous[1]
+                    previous = None
+                else:
+                    previous = None
+                if not (goes_on and start == 0):  # not the next paragraph of the run
+                    _share(found, run)
+                    run = []
+                run.append(len(found))
+                runs_on = not closed
+            found.append([inner, part, block, start, end, speaker])
+            goes_on = False
+        if not runs_on:
+            _share(found, run)
+            run = []
+    _share(found, run)
+    _full_names(found, parts)
+    return [Quote(*q) for q in found]
+
+
+def _full_names(found: list[list], parts: Sequence[tuple[Part, int | None, str]]) -> None:
+    """A surname alone takes the one full name with that surname named before its quote,
+    anywhere in the article (``Finance Minister Dana Marevic on Tuesday…``, then
+    ``“…,” Marevic said``). Each surname costs one pass over the text."""
+    alone = {q[5] for q in found if q[5] and surname_only(q[5])}
+    if not alone:
+        return
+    where = {(part, block): k for k, (part, block, _) in enumerate(parts)}
+    texts = [text for _, _, text in parts]
+    for surname in alone:
+        first = _mentions(texts, surname)  # name -> (paragraph, offset) of its first mention
+        for q in found:
+            if q[5] == surname:
+                at = (where[(q[1], q[2])], q[3])
+                before = [name for name, seen in first.items() if seen < at]
+                if len(before) == 1:
+                    q[5] = before[0]
+
+
+def _share(found: list[list], run: list[int]) -> None:
+    """Carry the speaker of a quote running over paragraphs to its later paragraphs.
+
+    Only forward: a speaker named after the last paragraph (``“…¶“…,” she said``) is not
+    given to the paragraphs before it, as a credit after a quoted block is not.
+    """
+    speaker = None
+    for k in run:
+        if found[k][5] is None:
+            found[k][5] = speaker
+        else:
+            speaker = found[k][5]
+
+
+# A short attribution clause between two quotes of one paragraph: ``, Peskov said. ``,
+# ``, she said, adding: `` or ``, he said, adding that ``; no sentence ends inside it
+# (``… said. The minister …`` does).
+_GOES_ON = re.compile(
+    r"[^“”\"«»„‘’!?;]{1,120}?(?:[.,:]|,? (?:adding|and added|before adding)(?: that)?)\s+"
+)
+_SENTENCE_END = re.compile(r"[^\W\d_]{2}[.] ")
+
+
+def _continues(gap: str) -> bool:
+    """Whether ``gap``, between an attributed quote and the next, is only the attribution."""
+    if _GOES_ON.fullmatch(gap) is None:
+        return False
+    inside = gap.rstrip().rstrip(".,:")
+    return not any(m.group()[0].islower() for m in _SENTENCE_END.finditer(inside + " "))
 
 
 # -- spans --------------------------------------------------------------------
@@ -183,7 +259,11 @@ _VERBS = _wordset(
     declared declares stressed stresses argued argues recalled recalls remarked remarks
     commented comments announced announces responded responds answered answers claimed
     claims concluded concludes acknowledged acknowledges admitted admits emphasised
-    emphasized emphasises emphasizes tweeted posted
+    emphasized emphasises emphasizes tweeted posted advised advises urged urges conceded
+    concedes suggested suggests predicted predicts observed observes agreed agrees recounted
+    recounts cautioned cautions countered counters confirmed confirms promised promises
+    pledged pledges vowed vows complained complains lamented laments joked jokes quipped
+    quips reiterated reiterates maintained maintains assured assures exclaimed exclaims
     """
 )
 _PHRASAL_VERBS = (("went", "on", "to", "say"), ("goes", "on", "to", "say"))
@@ -204,14 +284,23 @@ _TITLES = _wordset(
     qatari greek dutch swedish finnish norwegian danish irish scottish welsh brazilian
     mexican argentine czech slovak austrian swiss belgian estonian latvian lithuanian
     moldovan serbian croatian bulgarian azerbaijani armenian kazakh pakistani afghan iraqi
-    lebanese jordanian emirati nigerian kenyan african
+    lebanese jordanian emirati nigerian kenyan african sheikh emir imam rabbi bishop
+    archbishop cardinal rev reverend mp coach manager economist analyst lawyer attorney
+    prosecutor
     """
 )
-_PARTICLES = _wordset(
+# Suffixes that belong to a name and keep their dot: Martin Luther King Jr.
+_SUFFIXES = frozenset({"jr", "sr"})
+# Words that never stand before a name as part of a role ("a friend of", "people close to").
+_STOPS = _wordset(
     """
-    von van der den de da di du del della des la le bin ibn al el dos das ter ten
+    to for with and or but nor in on at by from about than as after before who whom whose
+    which that when while during into over under not no was is were are be been being will
+    would could should may might can did does do this these those there here if so because
+    while where how what
     """
 )
+_PARTICLES = PARTICLES
 # Capitalised words that are no speaker ("…,” said Thursday); months that are
 # also names (May, June, August) are left out.
 _NOT_NAMES = _wordset(
@@ -300,7 +389,7 @@ def _words(text: str, limit: int = 16) -> list[tuple[str, bool]]:
 
 def _abbreviation(word: str) -> bool:
     bare = word.rstrip(".")
-    return len(bare) == 1 or "." in bare or bare.lower() in _TITLES
+    return len(bare) == 1 or "." in bare or bare.lower() in _TITLES or bare.lower() in _SUFFIXES
 
 
 def _fillers(words: list[tuple[str, bool]], at: int) -> int:
@@ -328,15 +417,25 @@ def _verb(words: list[tuple[str, bool]], at: int, *, inverted: bool) -> int | No
 
 
 def _phrase(words: list[tuple[str, bool]], at: int) -> list[str]:
-    """Words from ``at`` that can name a speaker, up to the first that cannot."""
+    """Words from ``at`` that can name a speaker, up to the first that cannot.
+
+    Lowercase roles may come before the name (``plant director Oleksandr Hrytsenko``,
+    ``his rival Milica Janković``); a lowercase word after it ends the phrase.
+    """
     phrase: list[str] = []
+    named = False  # a capitalised word that is no title has been seen
     for word, brk in words[at:]:
         lowered = word.lower().rstrip(".")
         if lowered in _NOT_NAMES or lowered in _VERBS or lowered in _FILLERS:
             break
-        namelike = _capitalised(word) or lowered in _TITLES or lowered in _PARTICLES
-        if not namelike and lowered != "of":  # "of": Secretary of State Marco Rubio
-            break
+        if _capitalised(word):
+            named = named or not _is_title(word)
+        elif lowered not in _PARTICLES and lowered != "of":  # "Secretary of State Marco Rubio"
+            # a lowercase title may follow a capitalised word: "Commission spokeswoman"
+            title = _is_title(word)
+            role = title or (not named and lowered.isalpha() and lowered not in _STOPS)
+            if not role or len(phrase) >= 6:
+                break
         phrase.append(word)
         if brk:
             break
@@ -344,7 +443,25 @@ def _phrase(words: list[tuple[str, bool]], at: int) -> list[str]:
 
 
 def _name(phrase: list[str]) -> str | None:
-    """The trailing run of capitalised words, titles and roles dropped from its front."""
+    """The person a phrase names: titles and roles dropped from its front, an affiliation
+    (``John Smith of Acme Corp``) from its back; ``None`` where that is not clear."""
+    lowered = [w.lower() for w in phrase]
+    if "of" not in lowered:
+        return _run(phrase)[0]
+    at = lowered.index("of")
+    left, right = phrase[:at], phrase[at + 1 :]
+    name, titled = _run(right)
+    if titled and name:  # "Bank of England Governor Andrew Bailey"
+        return name
+    name, _ = _run(left)
+    if name:  # "John Smith of Acme Corp", "Prof. Hans Müller of the Berlin institute"
+        return name
+    return None
+
+
+def _run(phrase: list[str]) -> tuple[str | None, bool]:
+    """The trailing run of capitalised words with the titles before its last one cut,
+    and whether a title was cut."""
     run: list[str] = []
     for word in reversed(phrase):
         possessive = word.endswith(("'s", "’s", "'", "’"))
@@ -352,11 +469,21 @@ def _name(phrase: list[str]) -> str | None:
             break
         run.append(word)
     run.reverse()
-    cut = max((k + 1 for k, w in enumerate(run) if w.lower().rstrip(".") in _TITLES), default=0)
-    run = run[cut:]
-    if not run or not _capitalised(run[-1]):
-        return None
-    return " ".join(run)
+    core = len(run)
+    while core and run[core - 1].rstrip(".").lower() in _SUFFIXES:
+        core -= 1
+    # before a suffix a title word is a name: Martin Luther King Jr.
+    last = core - 1 if core < len(run) else core
+    cut = max((k + 1 for k, w in enumerate(run[:last]) if _is_title(w)), default=0)
+    if not run[cut:core] or not _capitalised(run[core - 1]):
+        return None, cut > 0
+    return " ".join(run[cut:]), cut > 0
+
+
+def _is_title(word: str) -> bool:
+    """A title or role (``Minister``, ``Prof.``, ``Secretary-General``)."""
+    lowered = word.lower().rstrip(".")
+    return lowered in _TITLES or ("-" in lowered and all(p in _TITLES for p in lowered.split("-")))
 
 
 def _capitalised(word: str) -> bool:
@@ -383,3 +510,57 @@ class _Speakers:
             self.by_tail[full[k:]] = name
         self.last = name
         return name
+
+
+# -- names in running text ----------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W\d_][\w'’.\-]*")
+# Capitalised words that start sentences rather than names ("Yesterday Marevic said").
+_NOT_FIRST_NAMES = (
+    _NOT_NAMES
+    | _STOPS
+    | _wordset(
+        """
+    the a an his her their its our my your he she they it also yesterday today tonight
+    meanwhile however then last next speaking asked according both only even still now
+    since although though later earlier once mr mrs ms
+    """
+    )
+)
+
+
+def _mentions(texts: Sequence[str], surname: str) -> dict[str, tuple[int, int]]:
+    """Every name of two words or more that ends with ``surname`` in ``texts``, titles and
+    roles dropped (``Finance Minister Dana Marevic said`` gives ``Dana Marevic``), with
+    where it is first named: (index in ``texts``, offset).
+
+    Reads a few words before each whole-word occurrence of ``surname``: linear in the text.
+    """
+    pattern = re.compile(r"(?<![\w'’\-])" + re.escape(surname) + r"(?![\w\-])")
+    names: dict[str, tuple[int, int]] = {}
+    for index, text in enumerate(texts):
+        for match in pattern.finditer(text):
+            start = match.start()
+            if start == 0 or text[start - 1] != " ":
+                continue
+            tokens = text[max(0, start - 100) : start - 1].split(" ")
+            if start > 100:
+                tokens.pop(0)  # perhaps cut: not a word
+            words: list[str] = []
+            for token in reversed(tokens):
+                if _TOKEN.fullmatch(token) is None or len(words) >= 6:
+                    break
+                if token.endswith(".") and not _abbreviation(token):
+                    break  # the end of the sentence before
+                if token.lower().rstrip(".") in _NOT_FIRST_NAMES or token.lower() in _VERBS:
+                    break
+                if not (_capitalised(token) or token.lower() in _PARTICLES):
+                    break
+                words.append(token)
+            words.reverse()
+            while words and words[0].lower() in _PARTICLES:  # "and de Vries": no name starts so
+                words.pop(0)
+            name = _run([*words, surname])[0] if words else None
+            if name is not None and len(name.split()) > 1:
+                names.setdefault(name, (index, start))
+    return names

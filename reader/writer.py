@@ -16,7 +16,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reader.article import Article, tag_key
+from reader import speakers
+from reader.article import Article, Quote, tag_key
 from reader.rows import Incoming, SaveResult
 from reader.search import fold_for_index
 from reader.sql import chunks
@@ -111,6 +112,7 @@ class Prepared:
     digest: str
     values: tuple  # the articles columns from headline to guid (feed_id is resolved in run)
     search: tuple[str, str, str | None]  # headline, lede and body as the search index gets them
+    quotes: tuple[Quote, ...] = ()  # with one name per speaker (reader.speakers)
 
     @classmethod
     def of(cls, item: Incoming) -> Prepared:
@@ -139,6 +141,7 @@ class Prepared:
                 fold_for_index(article.lede),
                 fold_for_index(body) if body else None,
             ),
+            article.quotes,
         )
 
 
@@ -219,6 +222,7 @@ class Batch:
             pending[ident] = row
             outcomes.append(("new", row))
 
+        self._archive_speakers([p for _, p, _ in updates] + [row[1] for row in new_rows])
         for article_id, prepared, key in updates:
             self._update(article_id, prepared, key)
         conn.executemany("UPDATE articles SET feed_id = ? WHERE id = ?", moved)
@@ -236,6 +240,12 @@ class Batch:
         self.result.ids.extend(
             target[0] if isinstance(target, list) else target for _, target in outcomes
         )
+
+    def _archive_speakers(self, written: list[Prepared]) -> None:
+        """A surname the article left alone takes the one full name the archive gives."""
+        resolved = speakers.in_archive(self.conn, [p.quotes for p in written])
+        for prepared, quotes in zip(written, resolved, strict=True):
+            prepared.quotes = quotes
 
     def _load_feeds(self) -> None:
         urls = list({p.item.feed_url for p in self.prepared if p.item.feed_url})
@@ -289,7 +299,7 @@ class Batch:
                 seen.add(tag_id)
                 tag_rows.append((tag_id, key, article_id, len(names), int(read)))
                 names.append(display)
-            for seq, q in enumerate(article.quotes):
+            for seq, q in enumerate(prepared.quotes):
                 quote_rows.append(
                     (article_id, seq, q.part, q.block, q.start, q.end, q.text, q.speaker)
                 )

@@ -87,7 +87,9 @@ def measure(db: Path) -> tuple[Score, list[str]]:
                 score.given += speaker is not None
                 score.correct += speaker is not None and speaker == label
                 if speaker != label:
-                    misses.append(f"{item.headline}: “{quote[:40]}” gave {speaker!r}, want {label!r}")
+                    misses.append(
+                        f"{item.headline}: “{quote[:40]}” gave {speaker!r}, want {label!r}"
+                    )
     return score, misses
 
 
