@@ -414,6 +414,17 @@ MIGRATIONS.append(
     """
 )
 
+MIGRATIONS.append(
+    """
+    -- 7: one name per speaker. A surname given alone ("Marevic said") takes the full name
+    -- of the one stored speaker whose last word it is (reader.speakers): this index on the
+    -- last word of every speaker of two words or more makes that two probes (min and max).
+    CREATE INDEX IF NOT EXISTS quotes_by_surname
+        ON quotes (substr(speaker, length(rtrim(speaker, replace(speaker, ' ', ''))) + 1), speaker)
+        WHERE instr(speaker, ' ') > 0;
+    """
+)
+
 #: Migrations that rebuild the search index (an upgrade across one takes a while).
 REBUILDS_SEARCH = frozenset({1, 2, 3, 5})  # indexes into MIGRATIONS
 
