@@ -27,7 +27,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from html import escape
@@ -67,12 +67,41 @@ def parse_feed(data: bytes, url: str, content_type: str | None = None) -> FeedDo
 
     Raises ``FeedError`` with a one-line reason for anything that is not a feed.
     """
+    head, runs = parse_feed_runs(data, url, content_type)
+    entries = [entry for run in runs for entry in run]
+    entries.reverse()
+    return FeedDocument(kind=head.kind, title=head.title, link=head.link, entries=tuple(entries))
+
+
+def parse_feed_runs(
+    data: bytes, url: str, content_type: str | None = None
+) -> tuple[FeedDocument, Iterator[list[Entry]]]:
+    """``parse_feed`` for a document of any size in bounded memory: the feed (title, link;
+    no entries) and its entries in runs, **last first** (the oldest entries of a feed listed
+    newest first), each run in that order too. A big document is parsed one run at a time,
+    as the runs are asked for, so that only one run's entries are alive at once.
+
+    The feed's own errors (not a feed, entities declared) are raised here, at once; the runs
+    of a big document that turn out malformed further on are parsed leniently, whole.
+    """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError("parse_feed takes the document's bytes")  # never a path or a URL
     data = bytes(data)
     if _looks_like_json(data, content_type):
-        return _parse_json(data, url)
-    return _parse_xml(data, url)
+        document = _parse_json(data, url)
+        return _head(document), _reversed_runs(document.entries)
+    return _parse_xml_runs(data, url)
+
+
+def _head(document: FeedDocument) -> FeedDocument:
+    return FeedDocument(kind=document.kind, title=document.title, link=document.link)
+
+
+def _reversed_runs(entries: Sequence[Entry]) -> Iterator[list[Entry]]:
+    for end in range(len(entries), 0, -CHUNK_ITEMS):
+        run = list(entries[max(0, end - CHUNK_ITEMS) : end])
+        run.reverse()
+        yield run
 
 
 # ---- XML: RSS and Atom through feedparser-rs --------------------------------------------------
@@ -93,29 +122,46 @@ def declares_entities(data: bytes) -> bool:
     return doctype is not None and _ENTITY_B.search(data, doctype.end()) is not None
 
 
-def _parse_xml(data: bytes, url: str) -> FeedDocument:
+def _parse_xml_runs(data: bytes, url: str) -> tuple[FeedDocument, Iterator[list[Entry]]]:
     if declares_entities(data):
         raise FeedError("XML declares entities: refused")
-    chunks = _chunks(data) if len(data) > CHUNK_FROM_BYTES else None
-    if chunks is None:
-        return _parse_xml_whole(data, url)
-    # feedparser-rs holds ~6.5 KB of Python objects per entry of its answer: a big feed is
-    # parsed CHUNK_ITEMS items at a time, each answer dropped once its entries are ours.
-    first = _parse_xml_whole(chunks[0], url)
-    entries = list(first.entries)
-    for chunk in chunks[1:]:
-        entries.extend(_parse_xml_whole(chunk, url).entries)
-    return FeedDocument(kind=first.kind, title=first.title, link=first.link, entries=tuple(entries))
+    spans = _item_spans(data) if len(data) > CHUNK_FROM_BYTES else None
+    if spans is None:
+        document = _parse_xml_whole(data, url)
+        return _head(document), _reversed_runs(document.entries)
+    # feedparser-rs holds ~6.5 KB of Python objects per entry of its answer, and the entries
+    # themselves as much again: a big feed is parsed CHUNK_ITEMS items at a time, each run
+    # handed on before the next is parsed. The first run is parsed now, for the feed's
+    # title and to raise a document's errors at once; the others when asked for.
+    head, tail = data[: spans[0][0]], data[spans[-1][1] :]
+
+    def run_at(first: int) -> bytes:
+        last = min(first + CHUNK_ITEMS, len(spans)) - 1
+        return head + data[spans[first][0] : spans[last][1]] + tail
+
+    first = _parse_xml_whole(run_at(0), url)
+    starts = range(0, len(spans), CHUNK_ITEMS)
+
+    def runs() -> Iterator[list[Entry]]:
+        for start in reversed(starts):
+            entries = list(
+                first.entries if start == 0 else _parse_xml_whole(run_at(start), url).entries
+            )
+            entries.reverse()
+            yield entries
+
+    return _head(first), runs()
 
 
-#: Documents above this size are split into chunks of CHUNK_ITEMS items (see ``_chunks``).
+#: Documents above this size are parsed in runs of CHUNK_ITEMS items (see ``_item_spans``).
 CHUNK_FROM_BYTES = 2_000_000
 CHUNK_ITEMS = 1000
 _ITEM_NAMES = frozenset({"item", "entry"})
 
 
-def _chunks(data: bytes) -> list[bytes] | None:
-    """The document as several documents of CHUNK_ITEMS items each, or None to parse it whole.
+def _item_spans(data: bytes) -> list[tuple[int, int]] | None:
+    """Where each item of the document starts and ends (byte offsets), to parse it in runs of
+    CHUNK_ITEMS items, or None to parse it whole.
 
     expat finds where each ``item``/``entry`` starts and ends (byte offsets); every chunk is
     the bytes before the first item, a run of items, and the bytes after the last one, so it
@@ -160,14 +206,10 @@ def _chunks(data: bytes) -> list[bytes] | None:
         return None
     if len(spans) <= CHUNK_ITEMS:
         return None
-    head, tail = data[: spans[0][0]], data[spans[-1][1] :]
     gaps = (data[spans[i][1] : spans[i + 1][0]] for i in range(len(spans) - 1))
     if any(gap.strip() and b"</" in gap for gap in gaps):
         return None  # an element closes between two items: they are not all siblings
-    return [
-        head + data[spans[i][0] : spans[min(i + CHUNK_ITEMS, len(spans)) - 1][1]] + tail
-        for i in range(0, len(spans), CHUNK_ITEMS)
-    ]
+    return spans
 
 
 def _parse_xml_whole(data: bytes, url: str) -> FeedDocument:

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from reader import feeds as feed_sql
 from reader.entry import Entry, FeedDocument, FeedError
-from reader.feedparse import parse_feed
+from reader.feedparse import parse_feed_runs
 from reader.feeds import Feed, FeedNotFound
 from reader.fetch import Limits, Request, Response, fetch_all
 from reader.html import entry_article
 from reader.marks import is_busy
-from reader.rows import Incoming
+from reader.rows import Incoming, SaveResult
 from reader.store import Store
 from reader.writer import feed_identity
 
@@ -96,19 +96,14 @@ def entry_digest(entry: Entry, source: str | None, tags: tuple[str, ...]) -> str
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
 
 
-def entries(feed: Feed, document: FeedDocument) -> list[tuple[str, Entry]]:
-    """``(identity, entry)`` of a feed's entries, duplicates (same identity) once: the first,
-    as the feed lists newest first. Oldest first, so that entries without a date, which sort
-    by import time, keep the feed's order in the list (newer ids come later)."""
-    seen: set[str] = set()
-    keyed = []
-    for entry in document.entries:
-        key = feed_identity(feed.url, entry.guid, entry.link, _fallback(entry))
-        if key not in seen:
-            seen.add(key)
-            keyed.append((key, entry))
-    keyed.reverse()
-    return keyed
+def keyed(feed: Feed, run: list[Entry]) -> list[tuple[str, Entry]]:
+    """``(identity, entry)`` of a run of a feed's entries (oldest first: see
+    ``parse_feed_runs``), an identity once: with the content of the entry the feed lists
+    first (the newest), in the place of the oldest."""
+    found: dict[str, Entry] = {}
+    for entry in run:
+        found[feed_identity(feed.url, entry.guid, entry.link, _fallback(entry))] = entry
+    return list(found.items())
 
 
 def source_of(feed: Feed, document: FeedDocument) -> str | None:
@@ -207,42 +202,57 @@ def _handle(
             store, feed, response.error or "no answer", now, _bounded(response.retry_after, now)
         )
     base = response.final_url or feed.url  # relative links are relative to where it came from
+    etag, last_modified = response.etag, response.last_modified
     try:
-        document = parse_feed(response.body, base, response.content_type)
+        document, runs = parse_feed_runs(response.body, base, response.content_type)
     except FeedError as error:
         return _failed(store, feed, str(error), now)
     new = updated = 0
     source = source_of(feed, document)
-    keyed = entries(feed, document)
-    for start in range(0, len(keyed), BATCH):
-        if cancelled():
-            return None
-        chunk = keyed[start : start + BATCH]
-        stored = store.stored_digests([key for key, _ in chunk])
-        batch = []
-        for key, entry in chunk:
-            digest = entry_digest(entry, source, feed.tags)
-            if stored.get(key) == (digest, feed.id):
-                continue  # unchanged since the last refresh: nothing to convert or write
-            article = entry_article(entry, source=source, extra_tags=feed.tags, origin=feed.url)
-            batch.append(
-                Incoming(article, feed_url=feed.url, guid=entry.guid, identity=key, digest=digest)
-            )
-        if batch:
-            result = store.save(batch, feed=feed)
-            new, updated = new + result.count("new"), updated + result.count("updated")
-            saved(new)
+    try:
+        for run in runs:  # oldest first: entries without a date keep the feed's order
+            for chunk in _batches(keyed(feed, run)):
+                if cancelled():
+                    return None
+                result = _save(store, feed, chunk, source)
+                if result is not None:
+                    new, updated = new + result.count("new"), updated + result.count("updated")
+                    saved(new)
+    except FeedError as error:  # a run further on that cannot be read: what came before stays
+        return _failed(store, feed, str(error), now)
     with store.transaction() as conn:
         feed_sql.record_success(
             conn,
             feed,
             now=now(),
-            etag=response.etag,
-            last_modified=response.last_modified,
+            etag=etag,
+            last_modified=last_modified,
             title=document.title,
             site_url=document.link,
         )
     return Outcome(feed, "updated", new=new, updated=updated)
+
+
+def _batches(items: list[tuple[str, Entry]]) -> Iterator[list[tuple[str, Entry]]]:
+    for start in range(0, len(items), BATCH):
+        yield items[start : start + BATCH]
+
+
+def _save(
+    store: Store, feed: Feed, chunk: list[tuple[str, Entry]], source: str | None
+) -> SaveResult | None:
+    """Convert and save the entries of ``chunk`` that are new or changed (``None``: none)."""
+    stored = store.stored_digests([key for key, _ in chunk])
+    batch = []
+    for key, entry in chunk:
+        digest = entry_digest(entry, source, feed.tags)
+        if stored.get(key) == (digest, feed.id):
+            continue  # unchanged since the last refresh: nothing to convert or write
+        article = entry_article(entry, source=source, extra_tags=feed.tags, origin=feed.url)
+        batch.append(
+            Incoming(article, feed_url=feed.url, guid=entry.guid, identity=key, digest=digest)
+        )
+    return store.save(batch, feed=feed) if batch else None
 
 
 def _bounded(retry_after: str | None, now: Callable[[], str]) -> str | None:
