@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass, replace
 
 from reader.filters import Filter
-from reader.rows import HEADLINE_COLUMNS, Headline, QuoteRow, headline_of
+from reader.rows import HEADLINE_COLUMNS, Headline, QuoteRow, TagCount, headline_of
 from reader.search import parse_query
 
 
@@ -307,3 +307,103 @@ def _select_quotes(
         sql += " AND q.speaker = ?"
         params.append(speaker)
     return sql, params
+
+
+# ---- the tags of a view (the tag picker's counts) ----------------------------------------
+
+
+#: Views of at most this many articles count every tag in one pass (``tags_in_view``).
+TAGS_IN_VIEW_LIMIT = 20_000
+#: In a bigger view, the rows on screen are counted up to this many articles first
+#: ("100+"), then again up to ``TAG_COUNT_CAP`` ("1,000+").
+TAG_COUNT_FIRST_CAP = 100
+TAG_COUNT_CAP = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TagInView:
+    """What ``view.with_tag(tag)`` would show: its articles and unread, each counted up to
+    ``cap`` when ``cap`` is set (a count above ``cap`` then means "more than ``cap``")."""
+
+    articles: int
+    unread: int
+    cap: int | None = None
+
+    def more(self, value: int) -> bool:
+        """Whether ``value`` (``articles`` or ``unread``) stands for "more than ``cap``"."""
+        return self.cap is not None and value > self.cap
+
+
+def plain_view(view: Filter) -> bool:
+    """A view that the tags' own counters answer for every tag: All, or Unread only."""
+    return not (view.tags or view.query or view.starred_only or view.feed_id is not None)
+
+
+def tags_in_plain_view(view: Filter, tags: list[TagCount]) -> list[TagCount]:
+    """``tags`` (global counts) as ``view`` would count them, when ``plain_view(view)``:
+    All as they are; Unread only with their unread as both counts, and no tag without one
+    (adding it would show nothing). No query: the counters kept by triggers say it all."""
+    if not view.unread_only:
+        return [tag for tag in tags if tag.articles > 0]
+    return [TagCount(t.id, t.name, t.unread, t.unread) for t in tags if t.unread > 0]
+
+
+def capped_count(conn: sqlite3.Connection, view: Filter, cap: int) -> int:
+    """``count(view)``, but no more than ``cap + 1``: the work stops at ``cap + 1`` rows."""
+    counted = cheap_count(conn, view)
+    if counted is not None:
+        return min(counted, cap + 1)
+    plan = plan_view(conn, replace(view, relevance=False))
+    rows = f"SELECT 1 {plan.bare or plan.source} WHERE {' AND '.join(plan.where)} LIMIT ?"
+    sql = f"SELECT count(*) FROM ({rows})"
+    return conn.execute(sql, (*plan.params, cap + 1)).fetchone()[0]
+
+
+def tags_in_view(
+    conn: sqlite3.Connection, view: Filter, *, limit: int
+) -> dict[int, TagInView] | None:
+    """Every tag carried by an article of ``view``, with what ``view.with_tag(tag)`` would
+    show, exactly, by one pass over the view's articles (and their tags): ``None`` when the
+    view has more than ``limit`` articles, where that pass would take too long.
+
+    A tag absent from the result would give an empty view (a dead end).
+    """
+    if capped_count(conn, view, limit) > limit:
+        return None
+    plan = plan_view(conn, replace(view, relevance=False))
+    article_id = plan.keys[-1]
+    if view.unread_only:
+        unread = "count(*)"  # every article of the view is unread
+    elif article_id == "t0.article_id":
+        unread = "sum(t0.read = 0)"  # the driving row's copy of read
+    else:
+        # article_tags' copy of read (a probe of its small rows), not articles.read:
+        # an article's row is kilobytes, with read stored after its text.
+        unread = "sum(y.read = 0)"
+    sql = (
+        f"SELECT y.tag_id, count(*), {unread} {plan.bare or plan.source}"
+        f" JOIN article_tags AS y ON y.article_id = {article_id}"
+        f" WHERE {' AND '.join(plan.where)} GROUP BY y.tag_id"
+    )
+    return {
+        tag_id: TagInView(articles, unread)
+        for tag_id, articles, unread in conn.execute(sql, plan.params)
+    }
+
+
+def tag_in_view(conn: sqlite3.Connection, view: Filter, tag: TagCount, *, cap: int) -> TagInView:
+    """What ``view.with_tag(tag)`` would show, each count stopping at ``cap + 1``.
+
+    Two index scans bounded by the matches found (not by the rows read: two big tags that
+    seldom meet are read to the end of the smaller). Counts the tag's own counters answer
+    (a tag with no unread article, a tag of at most ``cap`` articles) are not queried.
+    """
+    narrowed = view.with_tag(tag.name)
+    articles = capped_count(conn, narrowed, cap)
+    if view.unread_only:
+        unread = articles
+    elif articles == 0 or tag.unread == 0:
+        unread = 0
+    else:
+        unread = capped_count(conn, replace(narrowed, unread_only=True), cap)
+    return TagInView(articles, unread, cap)

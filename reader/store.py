@@ -346,6 +346,22 @@ class Store:
         """Every tag in use with its article and unread counts, most used first."""
         return lookups.tags(self.conn)
 
+    def tags_in_view(
+        self, view: Filter, *, limit: int = planner.TAGS_IN_VIEW_LIMIT
+    ) -> dict[int, planner.TagInView] | None:
+        """``{tag id: what view.with_tag(tag) would show}`` for every tag of the view's
+        articles, exactly, by one pass over them; ``None`` when the view has more than
+        ``limit`` articles (count the tags one by one: ``tag_in_view``)."""
+        with self.snapshot():
+            return planner.tags_in_view(self.conn, view, limit=limit)
+
+    def tag_in_view(
+        self, view: Filter, tag: TagCount, *, cap: int = planner.TAG_COUNT_CAP
+    ) -> planner.TagInView:
+        """What ``view.with_tag(tag)`` would show, each count stopping above ``cap``."""
+        with self.snapshot():
+            return planner.tag_in_view(self.conn, view, tag, cap=cap)
+
     def speakers(self) -> list[tuple[str, int]]:
         """Everyone quoted by name, with how many quotes, most quoted first."""
         return lookups.speakers(self.conn)
