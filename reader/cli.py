@@ -25,6 +25,7 @@ from typing import TextIO
 
 import click
 
+from reader import cells
 from reader.article import tag_key
 from reader.datefmt import column_date
 from reader.filters import Filter
@@ -246,7 +247,9 @@ def _headline_line(row) -> str:
     mark = " " if row.read else "●"
     star = "★" if row.starred else " "
     date = column_date(row.published)
-    return f"{row.id:>6} {mark}{star} {date}  {row.source or '':<10.10}  {row.headline}"
+    # Padded and cut by terminal cells (reader.cells): a source in any script keeps the column.
+    source = cells.fit(cells.plain(row.source or ""), 10)
+    return f"{row.id:>6} {mark}{star} {date}  {source}  {cells.plain(row.headline)}"
 
 
 @cli.command("import")

@@ -548,7 +548,7 @@ def upgrade_notice(path: str | Path) -> str | None:
     except (sqlite3.Error, TypeError):
         return None
     if REBUILDS_SEARCH.isdisjoint(range(version, LATEST_VERSION)):
-        what = f"{articles:,} articles are indexed anew"
+        what = f"new indexes over {articles:,} articles are built"
     else:
         what = f"the search index of {articles:,} articles is rebuilt"
     return (

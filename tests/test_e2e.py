@@ -106,6 +106,8 @@ def test_read_an_article_in_a_real_terminal_and_find_the_mark_after_quitting(tmu
     assert "All" in screen and newest_headline[:25] in screen
     term.send("Enter")
     term.wait_for(f"{total} shown / {total - 1} unread")
+    term.send("q")  # in the article: back to the list (as in mutt and newsboat)
+    term.wait_for("q Quit")  # the key bar of the list again
     term.send("q")
     wait_until(term.pane_dead, 10, lambda: f"the app quitting; the screen:\n{term.screen()}", 0.1)
     conn = sqlite3.connect(demo_db)

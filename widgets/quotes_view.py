@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from textual import events, work
 from textual.app import ComposeResult
@@ -25,6 +24,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from reader import cells
 from reader.datefmt import short_date
 from reader.filters import Filter
 from reader.store import QuoteRow, Store, TagCount
@@ -46,12 +46,14 @@ DATE_WIDTH = 9  # "22 May 25"
 
 
 def _fit(text: str, width: int) -> str:
-    """``text`` on one line in exactly ``width`` cells, cut with an ellipsis when too long."""
+    """``text`` on one line in exactly ``width`` cells as the terminal draws them
+    (reader.cells), cut with an ellipsis when too long."""
     if width <= 0:
         return ""
-    if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…"
-    return set_cell_size(text, width)
+    text = cells.plain(text)
+    if cells.width(text) > width:
+        return cells.fit(text, width - 1) + "…"
+    return cells.fit(text, width)
 
 
 class QuoteList(VirtualList[QuoteRow]):
@@ -162,9 +164,9 @@ class QuoteList(VirtualList[QuoteRow]):
             who_style = styled("quote-list--speaker")
         else:
             who, who_style = "unattributed", styled("quote-list--unattributed")
-        who = _fit(who, min(cell_len(who), max(1, room // 2)))
+        who = _fit(who, min(cells.width(cells.plain(who)), max(1, room // 2)))
         headline = " ".join(row.headline.split())
-        headline_room = room - cell_len(who) - 2
+        headline_room = room - cells.width(who) - 2
         first = [Segment(" ", base), Segment(who, who_style)]
         if headline_room >= 4:
             first += [
@@ -172,7 +174,7 @@ class QuoteList(VirtualList[QuoteRow]):
                 Segment(_fit(headline, headline_room), styled("quote-list--headline")),
             ]
         else:
-            first.append(Segment(" " * max(0, room - cell_len(who)), base))
+            first.append(Segment(" " * max(0, room - cells.width(who)), base))
         first.append(Segment(f" {date:>{DATE_WIDTH}} ", styled("quote-list--date")))
         quote = "“" + " ".join(row.text.split()) + "”"
         second = [
@@ -180,7 +182,14 @@ class QuoteList(VirtualList[QuoteRow]):
             Segment(_fit(quote, max(1, width - 4)), styled("quote-list--quote")),
             Segment(" ", base),
         ]
-        return self._strip(first, width), self._strip(second, width)
+        return self._measured(first, width, base), self._measured(second, width, base)
+
+    def _measured(self, segments: list[Segment], width: int, base) -> Strip:
+        # Measured as the terminal draws (reader.cells), as the headline list does: Rich
+        # counts some scripts' vowel signs and emoji sequences otherwise.
+        if sum(cells.width(s.text) for s in segments) == width:
+            return Strip(segments, width)
+        return self._strip(segments, width, base)
 
 
 @dataclass(frozen=True, slots=True)
