@@ -1,4 +1,5 @@
-"""Where the database lives when no ``--db`` is given (no heavy imports: start-up path)."""
+"""Where the database and the config file live when no ``--db``/``--config`` is given (no
+heavy imports: start-up path)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,20 @@ def default_db_path() -> Path:
     if here.exists():
         return here
     return _data_folder() / "articles.db"
+
+
+def config_path(given: Path | None = None) -> tuple[Path, bool]:
+    """The config file in use, and whether it was named (``--config PATH``, else
+    ``$READER_CONFIG``): a named file must exist. Else ``config.toml`` in the user config
+    folder (``~/.config/reader/`` on Linux, following ``$XDG_CONFIG_HOME``), which may not."""
+    if given is not None:
+        return Path(given), True
+    env = os.environ.get("READER_CONFIG")
+    if env:
+        return Path(env), True
+    from platformdirs import user_config_path
+
+    return user_config_path("reader", appauthor=False) / "config.toml", False
 
 
 class DemoMissing(Exception):

@@ -32,7 +32,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 from textual.worker import WorkerFailed, get_current_worker
 
+from reader import config as config_file
+from reader import datefmt
 from reader import session as reading
+from reader.config import DEFAULT_SIDEBAR, Config, ConfigError, SidebarWidth
 from reader.filters import Filter
 from reader.marks import is_busy
 from reader.schema import DatabaseError, DatabaseGone
@@ -67,6 +70,7 @@ NARROW_WIDTH = 100
 WATCH_SECONDS = 2.0
 NOTICE_SECONDS = 3.0
 STICKY_SECONDS = 24 * 3600.0  # a notice that stays until dismissed
+CONFIG_NOTICE_SECONDS = 20.0
 
 WELCOME = """\
 Welcome to reader.
@@ -122,6 +126,22 @@ class ReaderApp(FeedActions, App[None]):
             "vertical_line", "pipe", "Pipe to a command", id="app.pipe", key_display="|", show=False
         ),
         Binding("r", "refresh", "Refresh", id="app.refresh", show=False),
+        Binding(
+            "left_square_bracket",
+            "narrower",
+            "Narrower list",
+            id="app.narrower",
+            key_display="[",
+            show=False,
+        ),
+        Binding(
+            "right_square_bracket",
+            "wider",
+            "Wider list",
+            id="app.wider",
+            key_display="]",
+            show=False,
+        ),
         Binding("escape", "back", "Back", id="app.back"),
         # Enter in the search field goes to the list at once, as a priority binding: keys
         # typed right after it ("/kreml", enter, "j") then reach the list, not the field.
@@ -129,8 +149,17 @@ class ReaderApp(FeedActions, App[None]):
         *FEED_BINDINGS,
     ]
 
-    def __init__(self, db_path: str | Path, *, watch: bool = True, debug: bool = False) -> None:
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        watch: bool = True,
+        debug: bool = False,
+        config: str | Path | None = None,
+        config_required: bool = False,
+    ) -> None:
         super().__init__()
+        self._apply_config(Path(config) if config else None, config_required)
         self.db_path = Path(db_path)
         self.tracebacks = debug  # failures show Textual's traceback instead of one line
         self.store = Store(self.db_path, readonly=None)  # read-only when it cannot be written
@@ -276,6 +305,22 @@ class ReaderApp(FeedActions, App[None]):
 
     def on_mount(self) -> None:
         self._apply_size(self.size.width)
+        if self.config_problem:
+            self.notify(
+                self.config_problem,
+                title="Config file not used: defaults",
+                severity="error",
+                timeout=CONFIG_NOTICE_SECONDS,
+                markup=False,
+            )
+        if self.config_warning:
+            self.notify(
+                self.config_warning,
+                title="Config file",
+                severity="warning",
+                timeout=CONFIG_NOTICE_SECONDS,
+                markup=False,
+            )
         # The first view is answered by the counters and one index range: no worker needed.
         self._show_view(reading.window(self.store, self.session.view))
         _focus_now(self.headlines)
@@ -291,6 +336,7 @@ class ReaderApp(FeedActions, App[None]):
         if not self.session.close(timeout=0.5 if self._dropping else 10.0):
             self.dropped_marks = left
         self.store.close()
+        datefmt.set_list_format(None)  # the process's default again (tests run many apps)
         # Workers' connections are not closed from here: a worker may still be inside
         # SQLite on its own thread, and closing a connection under it crashed the process
         # (a segfault, seen once in CI). They close with their threads; everything they
@@ -303,6 +349,98 @@ class ReaderApp(FeedActions, App[None]):
     def _apply_size(self, width: int) -> None:
         # The reading screen, also when a picker or the help is on top of it.
         self.screen_stack[0].set_class(width < NARROW_WIDTH, "-narrow")
+        self._screen_width = width
+        self._apply_sidebar_width()
+
+    # ---- the config file -----------------------------------------------------------------
+
+    def _apply_config(self, path: Path | None, required: bool) -> None:
+        """Read the config file (``None``: none, the tests' default) and apply it; a bad
+        one is not applied at all, and its one line waits for ``on_mount`` to show."""
+        #: The one line saying what is wrong with the config file, or ``None``.
+        self.config_problem: str | None = None
+        try:
+            config = config_file.load(path, must_exist=required)
+            config_file.check_names(
+                config, binding_ids=binding_ids(config.keys), themes=self.available_themes
+            )
+        except ConfigError as error:
+            self.config_problem = str(error)
+            config = Config(path=path)
+        self.config = config
+        # A theme picked in the palette and a width set with [ ], while the file still says
+        # what it said then (config_file.remembered).
+        chosen = config_file.remembered(config)
+        theme = chosen.get("theme")
+        if theme not in self.available_themes:
+            theme = config.theme
+        if theme:
+            self.theme = theme
+        self._remember_theme = path is not None  # from now on, a theme change is the user's
+        self.sidebar_width: SidebarWidth | None = config.sidebar_width
+        with suppress(TypeError, ValueError):
+            if "sidebar_width" in chosen:
+                self.sidebar_width = SidebarWidth.parse(chosen["sidebar_width"])
+        self._screen_width = 0
+        datefmt.set_list_format(config.date_format)
+        #: A key the config moved onto another binding's, which lost it (one line, shown).
+        self.config_warning: str | None = None
+        if config.keys:
+            self.set_keymap(_with_partners(config.keys))
+            self.config_warning = _taken_keys(config)
+
+    def watch_theme(self, theme: str) -> None:
+        if getattr(self, "_remember_theme", False):
+            self._remember("theme", theme)
+
+    def _remember(self, name: str, value: str) -> None:
+        try:
+            config_file.remember(self.config, name, value)
+        except OSError as error:
+            where = config_file.state_path(self.config.path) if self.config.path else "?"
+            self._notice(f"Not remembered for the next start: {where}: {error.strerror}")
+
+    def _apply_sidebar_width(self) -> None:
+        """The list's width from the config or ``[``/``]``, kept off the narrow layout
+        (one pane at a time: the stylesheet's rules) and leaving the article 30 columns."""
+        with suppress(NoMatches):
+            styles = self.query_one("#sidebar").styles
+            if self.sidebar_width is None or self.screen_stack[0].has_class("-narrow"):
+                styles.width = styles.min_width = styles.max_width = None  # app.tcss's
+                return
+            low = config_file.COLUMNS[0]
+            styles.width = self.sidebar_width.css()
+            styles.min_width = low
+            styles.max_width = max(low, self._screen_width - 30)
+
+    def action_narrower(self) -> None:
+        self._step_sidebar(-1)
+
+    def action_wider(self) -> None:
+        self._step_sidebar(+1)
+
+    def _step_sidebar(self, direction: int) -> None:
+        current = self.sidebar_width or DEFAULT_SIDEBAR
+        wanted = current.step(direction)
+        if wanted == current:
+            self._notice("The list is as narrow as it goes." if direction < 0 else
+                         "The list is as wide as it goes.")  # fmt: skip
+            return
+        self.sidebar_width = wanted
+        self._apply_sidebar_width()
+        if self.config.path is not None:
+            self._remember("sidebar_width", wanted.css())
+
+    def get_key_display(self, binding: Binding) -> str:
+        # The help and the palette list the bindings as declared: a key moved by the config
+        # shows as its new key there too.
+        keys = self._keymap.get(binding.id) if binding.id else None
+        if keys and binding.key not in keys.split(","):
+            return "/".join(
+                super(ReaderApp, self).get_key_display(binding.with_key(key, key_display=None))
+                for key in keys.split(",")
+            )
+        return super().get_key_display(binding)
 
     def _update_header(self) -> None:
         session = self.session
@@ -653,6 +791,8 @@ class ReaderApp(FeedActions, App[None]):
             return self.screen is self.screen_stack[0] and not isinstance(self.focused, Input)
         if action == "search_done":
             return self.focused is not None and self.focused.id == "search"
+        if action in ("narrower", "wider"):  # one pane at a time: no width to change
+            return not self.screen_stack[0].has_class("-narrow")
         if action == "back":
             return (
                 self.screen.has_class("-reading")
@@ -827,7 +967,10 @@ class ReaderApp(FeedActions, App[None]):
         from widgets.help_screen import HelpScreen, reader_help
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(reader_help(self.BINDINGS))
+            # [ and ] (the list's width) are offered by the palette and the README; the
+            # help lists them once its snapshot (tests/__snapshots__) is redrawn with them.
+            shown = [b for b in self.BINDINGS if b.action not in ("narrower", "wider")]
+            self.push_screen(reader_help(shown))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
@@ -917,6 +1060,103 @@ def _collect_garbage_again() -> None:
         gc.enable()
 
 
-def make_app(db_path: str | Path, *, watch: bool = True, debug: bool = False) -> ReaderApp:
-    """The reader app on ``db_path``: what the ``reader`` command runs and the tests drive."""
-    return ReaderApp(db_path, watch=watch, debug=debug)
+def binding_ids(wanted: Iterable[str] = ()) -> set[str]:
+    """The ids of every binding the reader declares (``app.toggle-read``...). The screens
+    opened later are imported lazily (start-up budget): only when ``wanted`` names an id
+    not known yet are they imported to look there."""
+    known = _declared_ids()
+    if set(wanted) - known:
+        import importlib
+        import pkgutil
+
+        import widgets
+
+        for module in pkgutil.iter_modules(widgets.__path__):
+            if module.name != "main":
+                importlib.import_module(f"widgets.{module.name}")
+        known = _declared_ids()
+    return known
+
+
+def _widget_classes() -> Iterable[type]:
+    """Every class of ``widgets`` imported so far that can hold bindings."""
+    from textual.dom import DOMNode
+
+    seen, stack = set(), [DOMNode]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                stack.append(sub)
+                if sub.__module__.startswith("widgets."):
+                    yield sub
+
+
+def _declared_ids() -> set[str]:
+    return {
+        binding.id
+        for cls in _widget_classes()
+        for binding in cls.__dict__.get("BINDINGS", ())
+        if isinstance(binding, Binding) and binding.id
+    }
+
+
+def _with_partners(keys: dict[str, str]) -> dict[str, str]:
+    """``keys`` with the bindings that share a moved binding's key moved with it.
+
+    Textual's keymap drops every binding of a key when it moves one of them: ``ctrl+z``
+    holds undo and, hidden, "nothing to undo"; moving only undo would leave the other on no
+    key at all. A partner the config moves itself keeps its own keys.
+    """
+    moved = dict(keys)
+    for cls in _widget_classes():
+        by_key: dict[str, list[str]] = {}
+        for binding in cls.__dict__.get("BINDINGS", ()):
+            if isinstance(binding, Binding) and binding.id:
+                by_key.setdefault(binding.key, []).append(binding.id)
+        for ids in by_key.values():
+            given = [i for i in ids if i in keys]
+            for binding_id in ids if given else ():
+                moved.setdefault(binding_id, keys[given[0]])
+    return moved
+
+
+def _taken_keys(config: Config) -> str | None:
+    """The first key ``[keys]`` gives to a binding that another binding of the same place
+    still has (Textual then drops that one's key without a word), as one line."""
+    keys = config.keys
+    for cls in _widget_classes():
+        declared = [b for b in cls.__dict__.get("BINDINGS", ()) if isinstance(b, Binding)]
+        for binding in declared:
+            for key in keys.get(binding.id, "").split(",") if binding.id else ():
+                for other in declared:
+                    loses = other.id not in keys and other.id != binding.id
+                    if loses and other.key == key and other.action != binding.action:
+                        return str(
+                            config.error(
+                                f"{key} was the key of {other.id}, which has none now"
+                                " (give it another in [keys])",
+                                "keys",
+                                binding.id,
+                            )
+                        )
+    return None
+
+
+def make_app(
+    db_path: str | Path,
+    *,
+    watch: bool = True,
+    debug: bool = False,
+    config: str | Path | None = None,
+    config_required: bool = False,
+) -> ReaderApp:
+    """The reader app on ``db_path``: what the ``reader`` command runs and the tests drive.
+
+    ``config`` is the config file to read (``None``: none at all, so a test never reads
+    the user's); ``config_required``: it was named (``--config``), so its absence is told.
+    """
+    return ReaderApp(
+        db_path, watch=watch, debug=debug, config=config, config_required=config_required
+    )

@@ -11,14 +11,18 @@ import sys
 from pathlib import Path
 
 
-def open_app(db_path: Path, *, debug: bool = False) -> None:
+def open_app(db_path: Path, *, debug: bool = False, config: Path | None = None) -> None:
+    """Run the app on ``db_path``; ``config`` is the file ``--config`` named (``None``:
+    ``$READER_CONFIG`` or the user config folder's, see ``reader.paths.config_path``)."""
+    from reader.paths import config_path
     from reader.schema import DatabaseError, upgrade_notice
     from widgets.app import make_app
 
     if notice := upgrade_notice(db_path):
         print(notice, file=sys.stderr, flush=True)
+    config, named = config_path(config)
     try:
-        app = make_app(db_path, debug=debug)
+        app = make_app(db_path, debug=debug, config=config, config_required=named)
     except DatabaseError as error:
         print(f"reader: {error}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -38,9 +42,29 @@ def open_app(db_path: Path, *, debug: bool = False) -> None:
         raise SystemExit(app.return_code or 1)
 
 
+def _config_argument(argv: list[str]) -> tuple[list[str], Path | bool | None]:
+    """``argv`` without its ``--config PATH`` (or ``--config=PATH``), and that path
+    (``None``: not given; ``False``: given twice or without a path, for click to word)."""
+    rest, config = [], None
+    arguments = iter(argv)
+    for arg in arguments:
+        if arg == "--config" or arg.startswith("--config="):
+            value = arg[9:] if arg.startswith("--config=") else next(arguments, "")
+            if config is not None or not value or value.startswith("-"):
+                return argv, False
+            config = Path(value)
+        else:
+            rest.append(arg)
+    return rest, config
+
+
 def _bare_db_argument(argv: list[str]) -> Path | str | bool | None:
     """The database of a bare invocation (``None``: the default, ``"--demo"``: the demo's
-    copy), or ``False`` for anything else. ``--debug`` may come anywhere in it (see ``_debug``)."""
+    copy), or ``False`` for anything else. ``--debug`` and ``--config PATH`` may come
+    anywhere in it (see ``_config_argument``)."""
+    argv, config = _config_argument(argv)
+    if config is False:
+        return False
     argv = [arg for arg in argv if arg != "--debug"]
     if not argv:
         return None
@@ -78,7 +102,8 @@ def main() -> None:
 
         if db == "--demo":
             db = _demo_db()
-        open_app(db or default_db_path(), debug="--debug" in sys.argv[1:])
+        config = _config_argument(sys.argv[1:])[1] or None
+        open_app(db or default_db_path(), debug="--debug" in sys.argv[1:], config=config)
         return
     gc.enable()  # a command, not the app: nothing to gain
     from reader.cli import main as cli_main
