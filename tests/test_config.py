@@ -447,3 +447,17 @@ def test_every_binding_has_an_id(demo_db):
         if isinstance(b, Binding) and not b.id
     ]
     assert without == []
+
+
+def test_the_readme_example_is_a_good_file():
+    from textual.theme import BUILTIN_THEMES
+
+    from tests.conftest import ROOT
+    from widgets.app import binding_ids
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = parse(example, "config.toml")
+    check_names(config, binding_ids=binding_ids(config.keys), themes=BUILTIN_THEMES)
+    assert config.theme == "nord" and config.keys["app.star"] == "S,ctrl+s"
