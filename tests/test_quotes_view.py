@@ -103,7 +103,7 @@ async def test_lists_every_quote_newest_first_with_speakers(demo_db, every_quote
             assert f"“{row.text[:30]}" in said
         dates = [row.sort_key for row in every_quote]
         assert dates == sorted(dates, reverse=True)
-        assert every_quote[2].speaker == "Marevic"
+        assert every_quote[2].speaker == "Dana Marevic"  # her surname alone, completed
         assert "Marevic" in shown[4] and "12 Nov" in shown[4]
 
 
