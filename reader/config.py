@@ -25,7 +25,6 @@ import difflib
 import json
 import os
 import re
-import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -146,6 +145,8 @@ _AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
 def parse(text: str, path: Path | str = "config.toml") -> Config:
     """``text`` as a ``Config``, every value checked (all but the names only the app
     knows: ``check_names``). Raises ``ConfigError`` for the first problem."""
+    import tomllib  # here: without a config file, start-up does not pay for the parser
+
     path = Path(path)
     try:
         raw = tomllib.loads(text)
