@@ -416,3 +416,28 @@ async def test_a_pasted_control_sequence_never_reaches_the_speaker_field(demo_db
         )
         await pilot.pause()
         assert app.screen.query_one("#speaker-picker-input").value == "pesk"
+
+
+async def test_rows_in_any_script_fill_the_width_exactly(tmp_path):
+    """Quotes of headlines and speakers in many scripts: every line of the list is exactly
+    as wide as the list, measured as the terminal draws (reader.cells)."""
+    from dataclasses import replace
+
+    from reader import cells
+    from reader.parse import parse_text
+    from tests.scripts_data import HEADLINES
+
+    db = tmp_path / "scripts.db"
+    with Store(db) as store:
+        for index, headline in enumerate(HEADLINES):
+            text = f"{headline}\n\n“Words number {index} are said here,” said 王小明 of Xinhua.\n"
+            store.save([replace(parse_text(text), published=f"2025-05-22T10:{index:02d}")])
+    app = QuotesApp(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        quotes = screen_of(app).quote_list
+        assert quotes.total == len(HEADLINES)
+        width = quotes.size.width
+        for y in range(2 * len(HEADLINES)):
+            line = quotes.render_line(y).text
+            assert cells.width(line) == width, (y, line)
