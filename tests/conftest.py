@@ -227,3 +227,10 @@ def back_to_schema_4(conn) -> None:
         conn.execute(f"ALTER TABLE articles DROP COLUMN {column}")
     conn.execute("DROP TABLE feeds")
     conn.execute("PRAGMA user_version = 4")
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(tmp_path_factory, monkeypatch):
+    """No test reads or writes the user's own config folder (reader.config): an empty one."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))
+    monkeypatch.delenv("READER_CONFIG", raising=False)

@@ -65,6 +65,7 @@ def test_feed_picker(snap_compare, demo_db):
     _with_feeds(demo_db)
 
     async def run_before(pilot) -> None:
+        await settle(pilot.app, pilot)  # the article pane filled before the picker covers it
         await pilot.press("f")
         await settle(pilot.app, pilot)
         await pilot.press(*"wor")

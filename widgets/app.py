@@ -882,7 +882,11 @@ class ReaderApp(FeedActions, App[None]):
         # Open at once; the tags follow from a worker. (Not a priority binding, which would
         # let t overtake the keys typed before it: letters typed in the same burst as t
         # may reach the list before the picker is up.)
-        self._picker = TagPicker(None, chosen=self.session.wanted.tags)
+        # The counts are the view's (what adding the tag would show): the picker counts the
+        # rows it draws in its own workers, through a connection of theirs.
+        self._picker = TagPicker(
+            None, chosen=self.session.wanted.tags, view=self.session.wanted, store=self.thread_store
+        )
         self._tags_worker()
         await self.push_screen(self._picker)
 
@@ -967,10 +971,7 @@ class ReaderApp(FeedActions, App[None]):
         from widgets.help_screen import HelpScreen, reader_help
 
         if not isinstance(self.screen, HelpScreen):
-            # [ and ] (the list's width) are offered by the palette and the README; the
-            # help lists them once its snapshot (tests/__snapshots__) is redrawn with them.
-            shown = [b for b in self.BINDINGS if b.action not in ("narrower", "wider")]
-            self.push_screen(reader_help(shown))
+            self.push_screen(reader_help(self.BINDINGS))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
