@@ -382,7 +382,7 @@ def tags_in_view(
         unread = "sum(y.read = 0)"
     sql = (
         f"SELECT y.tag_id, count(*), {unread} {plan.bare or plan.source}"
-        f" JOIN article_tags AS y ON y.article_id = {article_id}"
+        f" CROSS JOIN article_tags AS y ON y.article_id = {article_id}"  # the view drives
         f" WHERE {' AND '.join(plan.where)} GROUP BY y.tag_id"
     )
     return {
