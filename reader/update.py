@@ -148,9 +148,43 @@ def refresh(
         else:
             due.append(feed)
     by_id = {feed.id: feed for feed in due}
-    total, new = len(feeds), 0
-    progress(Progress(len(outcomes), total, new))
+    progress(Progress(len(outcomes), len(feeds), 0))
     requests = [Request(f.url, f.etag, f.last_modified, key=f.id) for f in due]
+    records: list[Callable[[sqlite3.Connection], None]] = []
+    try:
+        _refresh_loop(store, requests, by_id, outcomes, records, limits, progress, cancelled, now)
+    finally:
+        _write(store, records)
+    return outcomes
+
+
+def _write(store: Store, records: list[Callable[[sqlite3.Connection], None]]) -> None:
+    """The feeds' rows of the refreshes that saved no article (304s, failures), all in one
+    transaction: one commit (and one sync of the WAL) for a hundred 304s, not a hundred."""
+    if not records:
+        return
+    try:
+        with store.transaction() as conn:
+            for record in records:
+                record(conn)
+    except sqlite3.OperationalError as error:
+        if not is_busy(error):
+            raise  # busy past LOCK_WAIT_SECONDS: the outcomes were reported; rows stay as were
+
+
+def _refresh_loop(
+    store: Store,
+    requests: list[Request],
+    by_id: dict[int, Feed],
+    outcomes: list[Outcome],
+    records: list[Callable[[sqlite3.Connection], None]],
+    limits: Limits,
+    progress: Callable[[Progress], None],
+    cancelled: Callable[[], bool],
+    now: Callable[[], str],
+) -> None:
+    total = len(by_id) + len(outcomes)
+    new = 0
     for response in fetch_all(requests, limits, cancelled=cancelled):
         if cancelled():
             break
@@ -160,7 +194,7 @@ def refresh(
             progress(Progress(len(outcomes), total, before + count, feed.name))
 
         try:
-            outcome = _handle(store, feed, response, now, saved, cancelled)
+            outcome = _handle(store, feed, response, now, saved, cancelled, records)
         except FeedNotFound as error:  # unsubscribed meanwhile: its entries are not wanted
             outcome = Outcome(feed, "failed", error=str(error).removeprefix(f"{feed.url}: "))
         except sqlite3.OperationalError as error:
@@ -174,7 +208,6 @@ def refresh(
         new += outcome.new
         outcomes.append(outcome)
         progress(Progress(len(outcomes), total, new))
-    return outcomes
 
 
 def _handle(
@@ -184,29 +217,31 @@ def _handle(
     now: Callable[[], str],
     saved: Callable[[int], None],
     cancelled: Callable[[], bool],
+    records: list[Callable[[sqlite3.Connection], None]],
 ) -> Outcome | None:
     """Save one feed's answer; ``None`` when cancelled part way (its validators are then not
-    stored, so the next refresh reads the whole document again)."""
+    stored, so the next refresh reads the whole document again). A feed's row is written
+    with its articles; without any (a 304, a failure) it joins ``records``."""
     if response.status == "not-modified":
-        with store.transaction() as conn:
-            feed_sql.record_success(
-                conn,
-                feed,
-                now=now(),
-                etag=response.etag or feed.etag,
-                last_modified=response.last_modified or feed.last_modified,
+        etag = response.etag or feed.etag
+        last_modified = response.last_modified or feed.last_modified
+        moment = now()
+        records.append(
+            lambda conn: feed_sql.record_success(
+                conn, feed, now=moment, etag=etag, last_modified=last_modified
             )
+        )
         return Outcome(feed, "not-modified")
     if response.status != "ok" or response.body is None:
         return _failed(
-            store, feed, response.error or "no answer", now, _bounded(response.retry_after, now)
+            records, feed, response.error or "no answer", now, _bounded(response.retry_after, now)
         )
     base = response.final_url or feed.url  # relative links are relative to where it came from
     etag, last_modified = response.etag, response.last_modified
     try:
         document, runs = parse_feed_runs(response.body, base, response.content_type)
     except FeedError as error:
-        return _failed(store, feed, str(error), now)
+        return _failed(records, feed, str(error), now)
     new = updated = 0
     source = source_of(feed, document)
     try:
@@ -219,7 +254,7 @@ def _handle(
                     new, updated = new + result.count("new"), updated + result.count("updated")
                     saved(new)
     except FeedError as error:  # a run further on that cannot be read: what came before stays
-        return _failed(store, feed, str(error), now)
+        return _failed(records, feed, str(error), now)
     with store.transaction() as conn:
         feed_sql.record_success(
             conn,
@@ -264,12 +299,16 @@ def _bounded(retry_after: str | None, now: Callable[[], str]) -> str | None:
 
 
 def _failed(
-    store: Store,
+    records: list[Callable[[sqlite3.Connection], None]],
     feed: Feed,
     error: str,
     now: Callable[[], str],
     retry_after: str | None = None,
 ) -> Outcome:
-    with store.transaction() as conn:
-        feed_sql.record_failure(conn, feed, now=now(), error=error, retry_after=retry_after)
+    moment = now()
+    records.append(
+        lambda conn: feed_sql.record_failure(
+            conn, feed, now=moment, error=error, retry_after=retry_after
+        )
+    )
     return Outcome(feed, "failed", error=error)
