@@ -366,17 +366,20 @@ def reader_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "reader"]
 
 
-def reader_update_help(env: dict[str, str]) -> str | None:
-    """``reader update --help``, or None when the reader has no such command yet."""
-    done = subprocess.run(
-        [*reader_command(), "update", "--help"], capture_output=True, text=True, env=env
-    )
-    feed = subprocess.run(
-        [*reader_command(), "feed", "--help"], capture_output=True, text=True, env=env
-    )
-    if done.returncode != 0 or feed.returncode != 0:
-        return None
-    return done.stdout
+def reader_update_help(env: dict[str, str]) -> tuple[str | None, str]:
+    """``reader update --help``, or None and why (no such command yet, or a reader that
+    does not start at all)."""
+    for args in (["feed", "--help"], ["update", "--help"]):
+        done = subprocess.run([*reader_command(), *args], capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            output = (done.stderr or done.stdout).strip()
+            if "No such command" in output:
+                return None, (
+                    f"this reader has no `reader {args[0]}` command yet (reader/cli.py);"
+                    " run the newsboat side alone with --only newsboat"
+                )
+            return None, f"`reader {' '.join(args)}` failed (exit {done.returncode}): {output}"
+    return done.stdout, ""
 
 
 class ReaderClient(Client):
@@ -880,15 +883,20 @@ def main(argv: list[str] | None = None) -> int:
         update_help = None
         code = ROOT
         if "reader" in wanted and args.reader_at:
+            resolved = subprocess.run(
+                ["git", "-C", str(ROOT), "rev-parse", "--verify", args.reader_at + "^{commit}"],
+                capture_output=True,
+                text=True,
+            )
+            if resolved.returncode != 0:
+                raise SystemExit(f"feed_bench: --reader-at {args.reader_at}: no such commit")
+            args.reader_at = resolved.stdout.strip()  # HEAD moves while others commit
             code = export_code(args.reader_at, work / "code")
             env["PYTHONPATH"] = str(code)  # ahead of the editable install's finder
         if "reader" in wanted:
-            update_help = reader_update_help(env)
+            update_help, why = reader_update_help(env)
             if update_help is None:
-                raise SystemExit(
-                    "feed_bench: this reader has no `reader update` / `reader feed` commands yet"
-                    " (reader/cli.py); run the newsboat side alone with --only newsboat"
-                )
+                raise SystemExit(f"feed_bench: {why}")
             for package in ("reader", "widgets"):  # as an installation has them (tui_harness)
                 compileall.compile_dir(code / package, quiet=1)
         if not wanted:
