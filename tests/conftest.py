@@ -234,3 +234,19 @@ def _no_user_config(tmp_path_factory, monkeypatch):
     """No test reads or writes the user's own config folder (reader.config): an empty one."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))
     monkeypatch.delenv("READER_CONFIG", raising=False)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Measures a test recorded (``record_property("measure", ...)``), at the end of the run,
+    whether it passed or failed: the speakers' precision and recall (tests/test_speakers.py)."""
+    lines = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for name, value in getattr(report, "user_properties", ())
+        if name == "measure" and getattr(report, "when", "call") == "call"
+    ]
+    if lines:
+        terminalreporter.section("measures")
+        for line in lines:
+            terminalreporter.line(line)

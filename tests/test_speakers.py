@@ -98,8 +98,9 @@ def test_the_set_is_big_enough():
     assert len(labels) >= 80 and sum(label is not None for label in labels) >= 60
 
 
-def test_speaker_precision_and_recall(tmp_path):
+def test_speaker_precision_and_recall(tmp_path, record_property):
     score, misses = measure(tmp_path / "speakers.db")
     report = "\n".join([str(score), *misses])
     print(report)
+    record_property("measure", str(score))  # printed at the end of every run (conftest)
     assert score.precision >= 0.98 and score.recall >= 0.90, report
