@@ -86,7 +86,8 @@ def parse_feed_runs(
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError("parse_feed takes the document's bytes")  # never a path or a URL
-    data = bytes(data)
+    if isinstance(data, memoryview):
+        data = bytes(data)  # bytes and bytearray are read as they are: no copy of a big feed
     if _looks_like_json(data, content_type):
         document = _parse_json(data, url)
         return _head(document), _reversed_runs(document.entries)

@@ -86,7 +86,7 @@ class Response:
 
     request: Request
     status: Literal["ok", "not-modified", "error"]
-    body: bytes | None = None
+    body: bytes | bytearray | None = None
     etag: str | None = None
     last_modified: str | None = None
     final_url: str | None = None
@@ -143,6 +143,7 @@ def fetch_all(
                 return
             index, response = item
             unanswered.discard(index)
+            runner.taken()
             yield response
     finally:
         runner.stop()
@@ -158,6 +159,8 @@ class _Done:
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+#: Responses that may wait for the caller beyond the fetches in flight.
+AHEAD = 4
 _SCHEMES = frozenset({"http", "https"})
 
 
@@ -172,6 +175,9 @@ class _Runner:
         self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._main: asyncio.Task[None] | None = None
+        # Fetches started and not yet taken by the caller: a caller slower than the network
+        # (saving a hundred feeds) must not find every body of the refresh waiting in memory.
+        self._room: asyncio.Semaphore | None = None
 
     def run(self) -> None:
         # Not asyncio.run: it waits for the default executor, where a DNS lookup may hang
@@ -193,6 +199,13 @@ class _Runner:
                 loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
             self.put(_Done(reason))
+
+    def taken(self) -> None:
+        """Thread-safe: the caller took one Response; another fetch may start."""
+        with self._lock:
+            if self._loop is not None and self._room is not None:
+                with contextlib.suppress(RuntimeError):  # the loop has already closed
+                    self._loop.call_soon_threadsafe(self._room.release)
 
     def stop(self) -> None:
         """Thread-safe: cancel everything still running (or stop it before it starts)."""
@@ -229,6 +242,7 @@ class _Runner:
             },
         )
         slots = asyncio.Semaphore(max(1, lim.concurrency))
+        self._room = asyncio.Semaphore(max(1, lim.concurrency) + AHEAD)
         hosts: dict[str, asyncio.Semaphore] = {}
         async with client, asyncio.TaskGroup() as group:
             for index, request in enumerate(self.todo):
@@ -245,12 +259,22 @@ class _Runner:
         host: asyncio.Semaphore,
         slots: asyncio.Semaphore,
     ) -> None:
-        # The host first: a feed waiting for its host must not hold one of the slots.
+        import httpx  # loaded by _run already
+
+        # Room first (a Response the caller has not taken yet holds it), then the host: a
+        # feed waiting for its host must not hold one of the slots.
+        assert self._room is not None
+        await self._room.acquire()
         async with host, slots:
             start = time.monotonic()
             try:
                 async with asyncio.timeout(self.limits.timeout):
-                    response = await _fetch(client, request, self.limits)
+                    try:
+                        response = await _fetch(client, request, self.limits)
+                    except httpx.RemoteProtocolError:
+                        # A kept-alive connection the server closed while it sat idle (the
+                        # caller was busy): the GET is asked again once, on a new one.
+                        response = await _fetch(client, request, self.limits)
             except TimeoutError:
                 response = _error(request, _timed_out(self.limits))
             except Exception as e:  # one feed's failure is its Response
@@ -313,7 +337,7 @@ async def _answer(request: Request, r: httpx.Response, limits: Limits) -> Respon
     return Response(
         request,
         "ok",
-        body=bytes(body),
+        body=body,  # not bytes(body): a copy would double a big feed's peak (parsers take it)
         etag=_header(r, "etag"),
         last_modified=_header(r, "last-modified"),
         **common,

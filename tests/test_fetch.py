@@ -502,3 +502,19 @@ def test_called_from_a_worker_thread(httpserver: HTTPServer):
     worker.start()
     worker.join(5)
     assert [r.status for r in results] == ["ok"] * 3
+
+
+def test_a_slow_caller_holds_back_the_fetches(raw: Raw):
+    """Bodies the caller has not taken yet are bounded: concurrency + AHEAD, not the whole
+    refresh (100 feeds saved slower than they arrive were all held in memory)."""
+    from reader.fetch import AHEAD
+
+    raw.routes["/feed"] = ok_after(0, raw)
+    limits = Limits(concurrency=2, per_host=2, timeout=5)
+    answers = fetch_all([Request(raw.url("/feed")) for _ in range(30)], limits)
+    first = next(answers)
+    assert first.status == "ok"
+    time.sleep(0.5)  # the caller busy: the fetcher may run ahead only so far
+    assert raw.hits <= 2 + AHEAD + 1
+    rest = list(answers)
+    assert len(rest) == 29 and all(r.status == "ok" for r in rest)
