@@ -1,5 +1,6 @@
 """Feeds in the app: ``R`` refreshes every subscription in a worker, ``o`` opens the
-article's link in the browser, ``f`` picks a feed to read and ``F`` goes back to all.
+article's link in the browser, ``f`` picks a feed to read (``widgets.feed_picker``) and ``F``
+goes back to all.
 
 ``FeedActions`` is mixed into ``ReaderApp``: it uses the app's store, session, header and
 notices, and leaves the reading screen's wiring in ``widgets.app``.
@@ -7,8 +8,7 @@ notices, and leaves the reading screen's wiring in ``widgets.app``.
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import SuspendNotSupported
@@ -18,7 +18,9 @@ from textual.worker import Worker, get_current_worker
 from reader.links import browser_command, is_openable
 from reader.store import TagCount
 from widgets.messages import FeedChosen, FeedsLoaded, FeedsProgress, FeedsRefreshed
-from widgets.picker import MatchList, PickerInput, PickerScreen, picker_bindings
+
+if TYPE_CHECKING:
+    from widgets.feed_picker import FeedPicker
 
 FEED_BINDINGS = [
     Binding("R", "refresh_feeds", "Refresh feeds", id="app.refresh-feeds"),
@@ -108,6 +110,8 @@ class FeedActions:
     # ---- o: open the link -----------------------------------------------------------
 
     def action_open_link(self) -> None:
+        import subprocess  # lazily: start-up budget
+
         row = self._current()
         if row is None:
             return
@@ -148,6 +152,8 @@ class FeedActions:
     # ---- f and F: one feed, or all ------------------------------------------------------
 
     async def action_pick_feed(self) -> None:
+        from widgets.feed_picker import FeedPicker  # lazily: start-up budget
+
         self._feed_picker = FeedPicker(None)
         self._feeds_worker()
         await self.push_screen(self._feed_picker)
@@ -169,43 +175,3 @@ class FeedActions:
     def action_all_feeds(self) -> None:
         if self.session.wanted.feed_id is not None:
             self.load_view(self.session.wanted.for_feed(None), keep_id=self.current_id)
-
-
-class FeedList(MatchList):
-    """The subscriptions matching the field: name, articles, unread."""
-
-    def counts(self, item: TagCount) -> str:
-        articles = f"{item.articles:>{self.articles_width},}"
-        return f"  {articles}  {item.unread:>{self.unread_width},} unread "
-
-    def empty_text(self) -> str:
-        if self.loading:
-            return "loading feeds…"
-        if not self.matcher.tags:
-            return "no feeds yet: reader feed add URL"
-        return "no feed matches"
-
-
-class _FeedInput(PickerInput):
-    BINDINGS = [Binding("enter", "submit", "Read this feed", id="feed-picker.choose")]
-
-
-class FeedPicker(PickerScreen[None]):
-    """Pick one feed to read: type to filter, enter shows its articles (``FeedChosen``)."""
-
-    PREFIX = "feed-picker"
-    HEADING = "Read one feed"
-    NOUN = "feed"
-    PLACEHOLDER = "type to filter feeds"
-    INPUT = _FeedInput
-    LIST = FeedList
-    BINDINGS = picker_bindings(PREFIX)
-
-    def __init__(self, feeds: Sequence[TagCount] | None) -> None:
-        """``feeds=None`` opens at once; ``set_items`` brings them."""
-        super().__init__(feeds)
-
-    def choose(self, index: int) -> None:
-        feed = self.matcher.tags[index]
-        self.app.post_message(FeedChosen(feed.id, feed.name))
-        self.dismiss()
