@@ -83,6 +83,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -91,8 +92,10 @@ from urllib.parse import urlsplit
 
 try:
     from benchmarks import feedsynth
+    from benchmarks.import_bench import reader_command
 except ImportError:  # run as a script: benchmarks/ is on sys.path
     import feedsynth
+    from import_bench import reader_command
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -337,33 +340,27 @@ class FeedSet:
         return f"{self.feeds}×{self.items:,}" + (" (lean items)" if self.lean else "")
 
 
-class Client:
+class Client(ABC):
     name = ""
 
     def __init__(self, work: Path, env: dict[str, str]) -> None:
         self.work = work
         self.env = env
 
+    @abstractmethod
     def fresh(self, feed_set: FeedSet) -> None:
-        raise NotImplementedError
+        """Start the set from empty (a new database or cache)."""
 
+    @abstractmethod
     def refresh(self, feed_set: FeedSet, out: Path, *, sample_tree: bool = False) -> Run:
-        raise NotImplementedError
+        """One timed refresh of the set."""
 
+    @abstractmethod
     def stored(self, feed_set: FeedSet) -> int | None:
         """Items held after a refresh (None: this client stores nothing)."""
-        raise NotImplementedError
 
-    def discard(self, feed_set: FeedSet) -> None:
-        """Delete what a set left (disk space between rounds)."""
-
-
-def reader_command() -> list[str]:
-    venv = ROOT / ".venv" / "bin" / "reader"
-    if venv.exists():
-        return [str(venv)]
-    found = shutil.which("reader")
-    return [found] if found else [sys.executable, "-m", "reader"]
+    def discard(self, feed_set: FeedSet) -> None:  # noqa: B027 -- optional: most keep nothing
+        """Delete what a set left (disk space between rounds); by default nothing."""
 
 
 def reader_update_help(env: dict[str, str]) -> tuple[str | None, str]:
