@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from datetime import datetime
@@ -175,20 +174,16 @@ def from_json(record: Any, origin: str | None = None) -> Incoming:
 def _feed_entry(record: dict, article: Article) -> dict[str, str | None]:
     """An exported feed entry keeps its feed identity: a later refresh of that feed finds
     it instead of adding it again, and it rejoins the feed when that is subscribed. (An
-    entry with neither guid nor link is known by its text, which a refresh hashes from the
-    entry's HTML: such an entry may come back once as a new article.)"""
+    entry with neither guid, link, title nor date is known by its text, which a refresh
+    hashes from the entry's HTML: such an entry may come back once as a new article.)"""
     feed_url = safe_link(_text(record, "feed"))
     if feed_url is None:
         return {}
     guid = _text(record, "guid") or None
-    fallback = hashlib.sha1(
-        "\x1f".join((article.headline, article.published or "", article.lede)).encode()
-    ).hexdigest()
-    return {
-        "feed_url": feed_url,
-        "guid": guid,
-        "identity": feed_identity(feed_url, guid, article.link, fallback),
-    }
+    identity = feed_identity(
+        feed_url, guid, article.link, article.headline, article.published, lambda: article.lede
+    )
+    return {"feed_url": feed_url, "guid": guid, "identity": identity}
 
 
 def _imported(value: Any) -> str | None:

@@ -64,18 +64,6 @@ def _now() -> str:
 CONVERSION = 1
 
 
-def _fallback(entry: Entry) -> str:
-    """The identity of an entry with neither guid nor link: its title and date, so that an
-    edited text stays one article; its text only when it has neither (else all such entries
-    of a feed would be one)."""
-    if entry.title or entry.published or entry.updated:
-        parts = ("title", entry.title or "", entry.published or entry.updated or "")
-    else:
-        text = entry.content_html or entry.summary_html or entry.content_text or ""
-        parts = ("text", text[:4096])
-    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
-
-
 def entry_digest(entry: Entry, source: str | None, tags: tuple[str, ...]) -> str:
     """The content hash of a feed's article, taken from the entry as received (and what
     the feed adds to it): an entry whose digest is stored already is not converted again."""
@@ -102,7 +90,17 @@ def keyed(feed: Feed, run: list[Entry]) -> list[tuple[str, Entry]]:
     first (the newest), in the place of the oldest."""
     found: dict[str, Entry] = {}
     for entry in run:
-        found[feed_identity(feed.url, entry.guid, entry.link, _fallback(entry))] = entry
+        key = feed_identity(
+            feed.url,
+            entry.guid,
+            entry.link,
+            entry.title,
+            entry.published or entry.updated,
+            lambda entry=entry: (
+                entry.content_html or entry.summary_html or entry.content_text or ""
+            ),
+        )
+        found[key] = entry
     return list(found.items())
 
 

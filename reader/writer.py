@@ -51,16 +51,29 @@ def identity(article: Article) -> str:
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
 
 
-def feed_identity(feed_url: str, guid: str | None, link: str | None, fallback: str) -> str:
-    """The identity of a feed entry: its feed and its guid, else its link, else ``fallback``
-    (a hash of its title, date and text, made by the caller). Never shared by two entries
-    that differ in all of these, and stable from one refresh to the next."""
+def feed_identity(
+    feed_url: str,
+    guid: str | None,
+    link: str | None,
+    title: str | None,
+    date: str | None,
+    text: Callable[[], str],
+) -> str:
+    """The identity of a feed entry: its feed and its guid, else its link, else its title
+    and date (so that an edited text stays one article), else its text (``text()``, asked
+    only then: else all such entries of a feed would be one). Stable from one refresh to
+    the next, and the same for an entry read back from an export."""
     if guid:
         key = "guid\x1f" + guid
     elif link:
         key = "link\x1f" + link
+    elif title or date:
+        key = (
+            "text\x1f"
+            + hashlib.sha1(f"title\x1f{title or ''}\x1f{date or ''}".encode()).hexdigest()
+        )
     else:
-        key = "text\x1f" + fallback
+        key = "text\x1f" + hashlib.sha1(f"text\x1f{text()[:4096]}".encode()).hexdigest()
     return hashlib.sha1(f"feed\x1f{feed_url}\x1f{key}".encode()).hexdigest()
 
 

@@ -197,3 +197,17 @@ def test_cancelling_stops_between_batches_and_keeps_no_validators(httpserver, db
         assert store.feed(url).etag is None  # the next refresh reads the whole document
         (outcome,) = update.refresh(store)
         assert outcome.new == 700
+
+
+def test_an_exported_entry_without_guid_or_link_is_found_by_the_next_refresh(
+    httpserver, tmp_path
+):
+    url = serve(httpserver, "/feed.xml", rss(item(1, guid=None, link=None)))
+    first, second = tmp_path / "1.db", tmp_path / "2.db"
+    cli_run(first, "feed", "add", url)
+    cli_run(first, "update")
+    cli_run(first, "export", "-o", str(tmp_path / "a.jsonl"))
+    cli_run(second, "import", str(tmp_path / "a.jsonl"))
+    cli_run(second, "feed", "add", url)
+    again = cli_run(second, "update")
+    assert again.stdout.splitlines()[-1].startswith("1 feeds: 0 new")  # the same identity
