@@ -199,9 +199,7 @@ def test_cancelling_stops_between_batches_and_keeps_no_validators(httpserver, db
         assert outcome.new == 700
 
 
-def test_an_exported_entry_without_guid_or_link_is_found_by_the_next_refresh(
-    httpserver, tmp_path
-):
+def test_an_exported_entry_without_guid_or_link_is_found_by_the_next_refresh(httpserver, tmp_path):
     url = serve(httpserver, "/feed.xml", rss(item(1, guid=None, link=None)))
     first, second = tmp_path / "1.db", tmp_path / "2.db"
     cli_run(first, "feed", "add", url)
