@@ -30,7 +30,7 @@ from reader.article import tag_key
 from reader.datefmt import column_date
 from reader.filters import Filter
 from reader.paths import default_db_path
-from reader.schema import DatabaseError, upgrade_notice
+from reader.schema import DatabaseError, pending_upgrade
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -137,11 +137,27 @@ def _store(ctx: click.Context, db: Path | None, *, readonly: bool = False):
 
     path = db or ctx.obj.get("db") or default_db_path()
     ctx.obj["path"] = path
-    if not readonly and (notice := upgrade_notice(path)):
-        click.echo(notice, err=True)
-    store = Store(path, readonly=None if not readonly else True)
+    pending = None if readonly else pending_upgrade(path)
+    if pending is None:
+        store = Store(path, readonly=None if not readonly else True)
+    else:
+        store = upgraded_store(path, *pending)
     ctx.call_on_close(store.close)
     return store
+
+
+def upgraded_store(path: Path, notice: str, articles: int):
+    """A ``Store`` on ``path`` after the upgrade ``pending_upgrade`` announced, with a
+    progress bar on standard error (a terminal) while the search index is filled again."""
+    from reader.store import Store
+
+    click.echo(notice, err=True)
+    if not articles or not sys.stderr.isatty():
+        return Store(path, readonly=None)
+    with click.progressbar(
+        length=articles, label="Indexing", file=sys.stderr, show_pos=True, show_eta=True
+    ) as bar:
+        return Store(path, readonly=None, progress=bar.update)
 
 
 @click.group(

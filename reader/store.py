@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,12 +89,14 @@ class Store:
         readonly: bool | None = False,
         create: bool = True,
         same_as: Store | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> None:
         """``readonly=None``: read-only when the file or its folder cannot be written.
 
         ``create=False`` refuses to make a new database where the file is missing.
         ``same_as``: another connection to the very same file is wanted (a worker's,
         beside the app's); a file deleted, moved or replaced since is ``DatabaseGone``.
+        ``progress(n)``: told as a schema upgrade indexes ``n`` more articles.
         """
         self.path = Path(path)
         if same_as is not None:
@@ -107,7 +109,7 @@ class Store:
         self.lock_wait = BUSY_TIMEOUT_MS / 1000
         try:
             self.conn: sqlite3.Connection = open_database(
-                self.path, readonly=readonly, create=create
+                self.path, readonly=readonly, create=create, progress=progress
             )
         except DatabaseError:
             if same_as is not None:

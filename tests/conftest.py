@@ -215,8 +215,27 @@ def burst(app, *keys: str) -> None:
         app.post_message(events.Key(key, characters.get(key, key)))
 
 
+def back_to_schema_7(conn) -> None:
+    """Undo migration 8 in place: the search index with its prefix index again, filled from
+    the view, and no quotes counter."""
+    conn.execute("DROP TRIGGER quotes_counted")
+    conn.execute("DROP TRIGGER quotes_uncounted")
+    conn.execute("DELETE FROM counters WHERE name = 'quotes'")
+    conn.execute("DROP TABLE articles_fts")
+    conn.execute(
+        "CREATE VIRTUAL TABLE articles_fts USING fts5 (headline, lede, body, tags,"
+        " content = 'article_search', tokenize = 'unicode61 remove_diacritics 2', prefix = '3')"
+    )
+    conn.execute(
+        "INSERT INTO articles_fts (rowid, headline, lede, body, tags)"
+        " SELECT rowid, headline, lede, body, tags FROM article_search"
+    )
+    conn.execute("PRAGMA user_version = 7")
+
+
 def back_to_schema_4(conn) -> None:
-    """Undo migration 5 (feeds) in place, for tests that replay older migrations."""
+    """Undo migrations 8 and 5 (feeds) in place, for tests that replay older migrations."""
+    back_to_schema_7(conn)
     for (name,) in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'feed_%'"
     ).fetchall():

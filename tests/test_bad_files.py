@@ -102,7 +102,9 @@ def test_corrupted_pages_are_found_by_doctor(demo_db):
     data = bytearray(demo_db.read_bytes())
     page = 4096
     for number in range(3, len(data) // page, 2):  # scribble over every other page
-        data[number * page + 100 : number * page + 400] = b"\xff" * 300
+        # Cells fill a page from its end: scribble there, where the rows are.
+        end = (number + 1) * page
+        data[end - 400 : end - 100] = b"\xff" * 300
     demo_db.write_bytes(bytes(data))
     before = demo_db.read_bytes()
     result = reader("doctor", "--db", str(demo_db))
@@ -230,11 +232,14 @@ def _duplicate_in_a_unique_index(db: Path) -> None:
 
 def _scribble_over_pages(db: Path) -> None:
     data = bytearray(db.read_bytes())
-    page = 4096
+    page = int.from_bytes(data[16:18], "big") or 65536  # the header's page size (1: 64 KiB)
+    page = 65536 if page == 1 else page
     # The second half of the file: articles' pages. The schema's own pages come first (the
     # migrations write them before any article); damage there is a file SQLite cannot open.
     for number in range(len(data) // page // 2, len(data) // page, 2):
-        data[number * page + 100 : number * page + 400] = b"\xff" * 300
+        # Cells fill a page from its end: scribble there, where the rows are.
+        end = (number + 1) * page
+        data[end - 400 : end - 100] = b"\xff" * 300
     db.write_bytes(bytes(data))
 
 

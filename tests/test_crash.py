@@ -314,7 +314,8 @@ def check_counters(conn: sqlite3.Connection) -> None:
         conn,
         "SELECT count(*), coalesce(sum(read = 0), 0), coalesce(sum(starred), 0) FROM articles",
     )
-    assert counters == {"articles": total, "unread": unread, "starred": starred}
+    quotes = _one_row(conn, "SELECT count(*) FROM quotes")[0]
+    assert counters == {"articles": total, "unread": unread, "starred": starred, "quotes": quotes}
     wrong_tags = conn.execute(
         "SELECT t.id, t.name, t.article_count, t.unread_count, count(a.id),"
         " coalesce(sum(a.read = 0), 0)"

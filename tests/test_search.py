@@ -12,7 +12,7 @@ from reader.article import Article, Block
 from reader.filters import Filter
 from reader.search import match_spans, parse_query
 from reader.store import Store
-from tests.conftest import back_to_schema_4
+from tests.conftest import back_to_schema_4, back_to_schema_7
 
 ARTICLES = [
     Article(
@@ -404,6 +404,7 @@ def test_migration_6_merges_tags_that_now_collide_and_reindexes(tmp_path):
                 (upper, article),
             )
         conn.execute("UPDATE articles SET read = 1 WHERE headline = 'C'")
+        back_to_schema_7(conn)
         # Back to schema 5: the view and index of before (no CJK spacing).
         for statement in _statements(MIGRATIONS[3]):
             conn.execute(statement)

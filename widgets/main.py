@@ -15,13 +15,15 @@ def open_app(db_path: Path, *, debug: bool = False, config: Path | None = None) 
     """Run the app on ``db_path``; ``config`` is the file ``--config`` named (``None``:
     ``$READER_CONFIG`` or the user config folder's, see ``reader.paths.config_path``)."""
     from reader.paths import config_path
-    from reader.schema import DatabaseError, upgrade_notice
+    from reader.schema import DatabaseError, pending_upgrade
     from widgets.app import make_app
 
-    if notice := upgrade_notice(db_path):
-        print(notice, file=sys.stderr, flush=True)
     config, named = config_path(config)
     try:
+        if pending := pending_upgrade(db_path):  # before the screen: with a progress bar
+            from reader.cli import upgraded_store
+
+            upgraded_store(db_path, *pending).close()
         app = make_app(db_path, debug=debug, config=config, config_required=named)
     except DatabaseError as error:
         print(f"reader: {error}", file=sys.stderr)
