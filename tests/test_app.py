@@ -49,6 +49,19 @@ async def test_moving_previews_without_marking(demo_db, newest):
     assert set(read_state(demo_db).values()) == {0}
 
 
+async def test_the_article_follows_the_cursor_within_the_same_key(demo_db, newest):
+    # Shown while the key is handled, so the cursor and the article share one frame
+    # (a message or call_after_refresh showed it a frame and a layout later).
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        headlines, article = app.query_one(HeadlineList), app.query_one(ArticleView)
+        for index in (1, 2, 1, len(newest) - 1):
+            headlines.move_to(index)
+            assert article.article_id == newest[index].id
+            assert article.line_text(0).startswith(newest[index].headline[:20])
+
+
 async def test_enter_opens_and_marks_read_then_m_toggles(demo_db, newest):
     app = make_app(demo_db, watch=False)
     async with app.run_test(size=WIDE) as pilot:

@@ -48,7 +48,6 @@ from widgets.headline_list import HeadlineList
 from widgets.key_bar import KeyBar
 from widgets.messages import (
     ArticleEndReached,
-    ArticleHighlighted,
     ArticleOpened,
     ChangedElsewhere,
     LastTagRemoved,
@@ -173,7 +172,6 @@ class ReaderApp(FeedActions, App[None]):
             changed=lambda: self.post_message(ChangedElsewhere()),
         )
         self.current_id: int | None = None
-        self._article_pending = False
         self.clock = time.monotonic  # the search field's, replaceable by tests
         self._picker = None  # the open tag picker, waiting for its tags
         self._quotes_place = None  # where the quotes screen was left (a QuotesPlace)
@@ -321,6 +319,7 @@ class ReaderApp(FeedActions, App[None]):
                 timeout=CONFIG_NOTICE_SECONDS,
                 markup=False,
             )
+        self.watch(self.headlines, "highlighted_id", self._follow_list, init=False)
         # The first view is answered by the counters and one index range: no worker needed.
         self._show_view(reading.window(self.store, self.session.view))
         _focus_now(self.headlines)
@@ -546,18 +545,14 @@ class ReaderApp(FeedActions, App[None]):
 
     # ---- reading -----------------------------------------------------------------------
 
-    def on_article_highlighted(self, message: ArticleHighlighted) -> None:
-        if message.article_id == self.current_id:
-            return
-        self.current_id = message.article_id
-        # The list repaints first; the article follows right after that frame. Keys
-        # pressed meanwhile (j held down) coalesce into one article load.
-        if not self._article_pending:
-            self._article_pending = True
-            self.call_after_refresh(self._show_current_article)
+    def _follow_list(self, article_id: int | None) -> None:
+        # The watcher of the list's highlighted_id: called within the key's handling, so
+        # the article is drawn in the same frame as the cursor.
+        if article_id != self.current_id:
+            self.current_id = article_id
+            self._show_current_article()
 
     def _show_current_article(self) -> None:
-        self._article_pending = False
         if self.article_view.article_id != self.current_id:
             self.article_view.show(self._article(self.current_id))
 

@@ -604,7 +604,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._doc, self._layout = doc, layout
         self._strips.clear()
         height = max(len(layout) + layout.estimated, 1)
-        self.virtual_size = Size(self.scrollable_content_region.width, height)
+        self._set_height(height)
         if at_end:
             self.scroll_to(y=height, animate=False, immediate=True)
         elif anchor is not None:
@@ -612,6 +612,34 @@ class ArticleView(ScrollView, can_focus=True):
         if self._pending_quote is not None and doc.complete:
             self.scroll_to_quote(self._pending_quote)
         self.refresh()
+
+    def _set_height(self, height: int) -> None:
+        """Make the article ``height`` lines long, without a layout of the screen if the
+        scrollbar stays (or stays away).
+
+        ``virtual_size`` is a layout reactive: setting it reflows every widget of the
+        screen, then finds the scrollbar changed and reflows again, and draws the scrollbar
+        in a frame of its own: most of what ``j`` cost. Only the scrollbar's coming or going
+        needs a layout (the gutter is kept either way), and one is enough when the scrollbar
+        is shown or hidden here; its thumb is set here too, to be drawn in the same frame.
+        """
+        size = Size(self.scrollable_content_region.width, height)
+        if size == self.virtual_size:
+            return
+        window = self.container_size.height - self.scrollbar_size_horizontal
+        bar = height > window
+        if self.virtual_size.width != size.width:
+            self.virtual_size = size  # a new width: the usual way
+            return
+        self.set_reactive(ArticleView.virtual_size, size)
+        if bar != self.show_vertical_scrollbar:
+            self.show_vertical_scrollbar = bar  # a layout reactive: the one layout
+        if bar:
+            scrollbar = self.vertical_scrollbar
+            scrollbar.window_virtual_size = height
+            scrollbar.window_size = window
+        if self.scroll_y > self.max_scroll_y:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
     def _anchor(self) -> tuple[int, int] | None:
         """``(block, offset)`` of the top line, if it is text and scrolled away from the top."""

@@ -2,7 +2,7 @@
 
 What is shared with every list (pages by keyset, the strip cache, the cursor, clicks) is
 in ``widgets.virtual_list``; this says how headlines are read and drawn, and tells the app
-which article is under the cursor (``ArticleHighlighted``) and which was opened.
+which article is under the cursor (``highlighted_id``) and which was opened (``ArticleOpened``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.reactive import var
 from textual.strip import Strip
 
 from reader import cells
@@ -18,7 +19,7 @@ from reader.datefmt import short_date
 from reader.search import match_spans, parse_query
 from reader.session import Window
 from reader.store import Headline, Store
-from widgets.messages import ArticleHighlighted, ArticleOpened
+from widgets.messages import ArticleOpened
 from widgets.virtual_list import PAGE, VirtualList, list_bindings, list_classes
 
 
@@ -31,6 +32,12 @@ class HeadlineList(VirtualList[Headline]):
 
     #: What the empty list says (the app words it for the view).
     empty_message = "No articles in this view."
+    #: The article under the cursor (``None``: the list is empty), set again each time the
+    #: cursor moves or its row is read. A reactive, not a message, so that the app's
+    #: watcher runs within the key's handling and the article is drawn in the same frame
+    #: as the cursor: a message climbs the DOM a task at a time and reached the app after
+    #: the list's repaint, a frame (16 ms at 60 fps) and a layout later.
+    highlighted_id: var[int | None] = var(None, always_update=True, init=False)
     _highlight: tuple[tuple[str, bool], ...] = ()  # the words a search matched
 
     def show(self, data: Window) -> None:
@@ -74,8 +81,8 @@ class HeadlineList(VirtualList[Headline]):
     def opened(self, row: Headline) -> ArticleOpened:
         return ArticleOpened(row.id)
 
-    def highlighted(self, row: Headline | None) -> ArticleHighlighted:
-        return ArticleHighlighted(row.id if row else None)
+    def highlight(self, row: Headline | None) -> None:
+        self.highlighted_id = row.id if row else None
 
     # ---- drawing -------------------------------------------------------------------------
 

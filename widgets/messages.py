@@ -12,13 +12,6 @@ from textual.message import Message
 
 
 @dataclass
-class ArticleHighlighted(Message):
-    """The list cursor is on a new article (``None``: the list is empty)."""
-
-    article_id: int | None
-
-
-@dataclass
 class ArticleOpened(Message):
     """The user opened an article (enter or a click on the current row)."""
 

@@ -8,9 +8,9 @@ the list (a scrollbar drag) is read by ``OFFSET`` in a thread worker while dim p
 rows show. Rendered rows sit in an LRU cache of strips; a cursor move repaints two rows.
 
 A subclass says only what differs: how to read a page (``read_*``), how to draw a row
-(``render_row``), a row's identity (``row_id``), what an empty list says (``empty_text``)
-and the messages it posts (``opened``, ``highlighted``). Its ``BINDINGS`` are
-``list_bindings(prefix, open_label)``.
+(``render_row``), a row's identity (``row_id``), what an empty list says (``empty_text``),
+the message ``enter`` posts (``opened``) and what a new cursor row does (``highlight``). Its
+``BINDINGS`` are ``list_bindings(prefix, open_label)``.
 """
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ class VirtualList(Generic[RowT], ScrollView, can_focus=True):
     #: styles the empty list's line and rows not read yet; ``render_row`` uses the rest.
     PREFIX: ClassVar[str]
 
-    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+    # No repaint of the whole list on a move: watch_cursor repaints the two rows.
+    cursor: reactive[int] = reactive(0, always_update=True, init=False, repaint=False)
 
     def __init__(
         self,
@@ -148,10 +149,9 @@ class VirtualList(Generic[RowT], ScrollView, can_focus=True):
         """The message ``enter`` (or a click on the cursor's row) posts."""
         raise NotImplementedError
 
-    def highlighted(self, row: RowT | None) -> Message | None:
-        """The message to post when the cursor is on a new row, or its row was just read
-        (``row`` ``None``: the list is empty); ``None`` posts nothing."""
-        return None
+    def highlight(self, row: RowT | None) -> None:
+        """The cursor is on a new row, or its row was just read (``row`` ``None``: the list
+        is empty). Called at once, within the key's handling (see ``HeadlineList``)."""
 
     # ---- rows ----------------------------------------------------------------------------
 
@@ -328,9 +328,7 @@ class VirtualList(Generic[RowT], ScrollView, can_focus=True):
     def _announce(self) -> None:
         row = self.current
         if row is not None or self.total == 0:
-            message = self.highlighted(row)
-            if message is not None:
-                self.post_message(message)
+            self.highlight(row)
 
     def _scroll_cursor_into_view(self, index: int, center: bool = False) -> None:
         height = max(self.LINES, self.size.height)  # no x scrollbar: all of it shows rows
