@@ -17,7 +17,8 @@ match; ~30% unread):
    rare tag. Also ``Store.quotes(limit=200)``, ``count_quotes()`` and ``speakers()``.
    Round 0 is a warm-up (reported as "first"); then ``--repeat`` rounds, each in a fresh
    process on a fresh connection, every measurement in a shuffled order. Medians, min and
-   max in ms; the target is under 50 ms for each page and count.
+   max in ms. The targets (issue 13): under 100 ms for each first page and count, the
+   unread count included; under 50 ms for ``count_quotes()`` and ``speakers()``.
 2. **App.** Through ``../shared/tools/tui_first_paint.py`` (tmux), interleaved round by round
    with the floor ``../shared/tools/minimal_textual_app.py`` (its ``j`` latency in the same
    run is the base of every ratio): ``u`` until the header reads ``Unread  N shown``; each
@@ -60,7 +61,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "data"
-TARGET_MS = 50.0
+TARGET_MS = 100.0  # a view's first page, its count and its unread count
+QUOTES_TARGET_MS = 50.0  # count_quotes() and speakers()
 PAGE = 200
 
 sys.path.insert(0, str(HERE))
@@ -277,10 +279,12 @@ def print_store(rows: list[dict], repeat: int) -> list[str]:
         view = row["view"] if len(row["view"]) <= 34 else row["view"][:33] + "…"
         first = max(s["first"] for s in (page, count) if s)
         flag = ""
-        if row["name"] not in ("quotes", "speakers") and any(
-            s and s["median"] > TARGET_MS for s in (page, count)
-        ):
-            flag = "  > 50 ms"
+        if row["name"] in ("quotes", "speakers"):
+            target, timed = QUOTES_TARGET_MS, [count if row["name"] == "quotes" else page]
+        else:
+            target, timed = TARGET_MS, [page, count, unread]
+        if any(s and s["median"] > target for s in timed):
+            flag = f"  > {target:.0f} ms"
             over.append(row["name"] + " " + row["view"])
         print(
             f"{row['name']:21} {view:34} {_n(hits):>9} {_n(unread_hits):>8}  {cell(page)}"
@@ -545,7 +549,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_store:
         rounds = store_rounds(db, views, args.repeat, args.seed)
         rows = store_report(views, rounds)
-        report["store"] = {"repeat": args.repeat, "target_ms": TARGET_MS, "rows": rows}
+        report["store"] = {
+            "repeat": args.repeat,
+            "target_ms": TARGET_MS,
+            "quotes_target_ms": QUOTES_TARGET_MS,
+            "rows": rows,
+        }
         over = print_store(rows, args.repeat)
     if not args.no_app:
         check_tools()
@@ -555,7 +564,10 @@ def main(argv: list[str] | None = None) -> int:
     report["size"] = size_part(db)
     print_size(report["size"])
     if over:
-        print(f"\nOver {TARGET_MS:.0f} ms (median of page or count): " + "; ".join(over))
+        print(
+            f"\nOver the target (median of page, count or unread count: {TARGET_MS:.0f} ms;"
+            f" count_quotes, speakers: {QUOTES_TARGET_MS:.0f} ms): " + "; ".join(over)
+        )
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return 0
