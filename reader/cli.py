@@ -281,7 +281,7 @@ def import_command(
     Prints "N new, M updated, K unchanged, F failed" and a line per failed file.
     Exits 1 when any file failed.
     """
-    from reader.importer import Report, collect, import_sources
+    from reader.importer import Report, collect, count_sources, import_sources
 
     store = _store(ctx, db)
     if store.readonly:
@@ -289,11 +289,12 @@ def import_command(
     sources, problems = collect(paths, database=store.path)
     report = Report(failures=list(problems))
     stdin = sys.stdin.buffer if sys.stdin is not None else None
-    show_bar = sys.stderr.isatty() and len(sources) > 1
+    total = count_sources(sources)
+    show_bar = sys.stderr.isatty() and total > 1
     try:
         if show_bar:
             with click.progressbar(
-                length=len(sources), label="Importing", file=sys.stderr, show_pos=True
+                length=total, label="Importing", file=sys.stderr, show_pos=True, show_eta=True
             ) as bar:
                 import_sources(store, sources, stdin=stdin, progress=bar.update, report=report)
         else:

@@ -8,6 +8,8 @@ import leaves every article either wholly saved or absent.
 from __future__ import annotations
 
 import codecs
+import collections
+import itertools
 import json
 import os
 import signal
@@ -15,7 +17,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,7 @@ from reader.jsonl import from_json
 from reader.parse import parse_bytes
 from reader.sanitize import is_clean
 from reader.store import Incoming, Store
+from reader.writer import Prepared
 
 SUFFIXES = (".txt", ".jsonl")
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -82,44 +85,97 @@ def _reason(error: OSError) -> str:
     return f"cannot read: {error.strerror or error}"
 
 
-def _walk(root: Path, problems: list[tuple[str, str]]) -> list[Path]:
-    """The ``*.txt`` and ``*.jsonl`` files under ``root``, in name order.
+#: A folder tree of up to this many article files is imported in name order (the names
+#: sorted in memory); a larger one in the order its folders list them, so that the
+#: importer's memory does not grow with the number of files.
+SORTED_LIMIT = 50_000
 
-    A folder that cannot be read is a problem line of its own, not the end of the import
-    nor a silent gap; a symbolic link back up the tree is followed once.
+
+def _files(root: Path, onerror: Callable[[OSError], None] | None = None) -> Iterator[Path]:
+    """The ``*.txt`` and ``*.jsonl`` files under ``root``, one folder at a time: its files in
+    name order when it has up to ``SORTED_LIMIT`` entries, else in the order listed; then
+    its subfolders, in name order. Holds no more than one folder's names at a time (and no
+    more than ``SORTED_LIMIT`` of a larger one's).
+
+    A folder that cannot be read goes to ``onerror`` and is skipped; a symbolic link back
+    up the tree is followed once.
     """
-    found: list[Path] = []
     seen: set[tuple[int, int]] = set()
-
-    def unreadable(error: OSError) -> None:
-        problems.append((printable_name(str(error.filename or root)), _reason(error)))
-
-    for folder, folders, files in os.walk(root, onerror=unreadable, followlinks=True):
+    folders = [root]
+    while folders:
+        folder = folders.pop()
         try:
             status = os.stat(folder)
+            if (status.st_dev, status.st_ino) in seen:  # a link to a folder already walked
+                continue
+            seen.add((status.st_dev, status.st_ino))
+            listing = os.scandir(folder)
         except OSError as error:
-            unreadable(error)
-            folders[:] = []
+            if onerror is not None:
+                onerror(error)
             continue
-        if (status.st_dev, status.st_ino) in seen:  # a link to a folder already walked
-            folders[:] = []
-            continue
-        seen.add((status.st_dev, status.st_ino))
-        found.extend(Path(folder, name) for name in files if Path(name).suffix.lower() in SUFFIXES)
-    return sorted(found)
+        subfolders: list[str] = []
+        with listing:
+            held: list[str] = []
+            streaming = False
+            for entry in listing:
+                try:
+                    is_folder = entry.is_dir()  # follows links, as os.walk(followlinks=True)
+                except OSError:
+                    is_folder = False
+                if is_folder:
+                    subfolders.append(entry.name)
+                elif os.path.splitext(entry.name)[1].lower() in SUFFIXES:
+                    if streaming:
+                        yield Path(folder, entry.name)
+                        continue
+                    held.append(entry.name)
+                    if len(held) > SORTED_LIMIT:
+                        streaming = True
+                        yield from (Path(folder, name) for name in held)
+                        held = []
+            yield from (Path(folder, name) for name in sorted(held))
+        folders.extend(Path(folder, name) for name in sorted(subfolders, reverse=True))
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder tree of more than ``SORTED_LIMIT`` article files, walked again as it is
+    imported (its ``count`` found by a first walk): its names are never all held."""
+
+    path: Path
+    count: int
+
+    def __iter__(self) -> Iterator[Source]:
+        return (Source(printable_name(str(p)), p) for p in _files(self.path))
+
+
+def count_sources(sources: Iterable[Source | Folder]) -> int:
+    """How many files and streams ``sources`` holds (a progress bar's length)."""
+    return sum(s.count if isinstance(s, Folder) else 1 for s in sources)
+
+
+def each_source(sources: Iterable[Source | Folder]) -> Iterator[Source]:
+    for source in sources:
+        if isinstance(source, Folder):
+            yield from source
+        else:
+            yield source
 
 
 def collect(
     paths: Iterable[str], *, database: Path | None = None
-) -> tuple[list[Source], list[tuple[str, str]]]:
-    """Expand arguments into sources (directories recursively, ``*.txt`` and ``*.jsonl``).
+) -> tuple[list[Source | Folder], list[tuple[str, str]]]:
+    """Expand arguments into sources (directories recursively, ``*.txt`` and ``*.jsonl``):
+    a folder tree into its files in name order, or into a ``Folder`` when it holds more
+    than ``SORTED_LIMIT`` (``each_source`` and ``count_sources`` read either).
 
     Paths that cannot be used are returned as ``(name, reason)`` problems, one each; the
     others are imported all the same. The ``database`` being imported into, and the files
     SQLite keeps beside it, are refused (``reader import *`` in its folder): reading them
     with ``open()`` would drop this process's locks on them (see ``reader.schema``).
     """
-    sources: list[Source] = []
+    sources: list[Source | Folder] = []
     problems: list[tuple[str, str]] = []
     ours = _database_files(database) if database is not None else set()
     for raw in paths:
@@ -137,10 +193,27 @@ def collect(
             problems.append((printable_name(raw), "is the database being imported into"))
             continue
         if is_folder:
-            sources.extend(Source(printable_name(str(p)), p) for p in _walk(path, problems))
+            sources.extend(_folder(path, problems))
         else:
             sources.append(Source(printable_name(raw), path))
     return sources, problems
+
+
+def _folder(root: Path, problems: list[tuple[str, str]]) -> list[Source] | list[Folder]:
+    def unreadable(error: OSError) -> None:
+        problems.append((printable_name(str(error.filename or root)), _reason(error)))
+
+    found: list[Path] = []
+    count = 0
+    for path in _files(root, unreadable):
+        count += 1
+        if count <= SORTED_LIMIT:
+            found.append(path)
+        elif found:
+            found.clear()  # too many to hold: walked again as they are imported
+    if count > SORTED_LIMIT:
+        return [Folder(root, count)]
+    return [Source(printable_name(str(p)), p) for p in sorted(found)]
 
 
 def _database_files(database: Path) -> set[tuple[int, int]]:
@@ -249,44 +322,65 @@ def _parser_process_setup(writer: int) -> None:
     threading.Thread(target=follow_the_writer, daemon=True).start()
 
 
-def _read_chunk(sources: list[Source]) -> list[tuple[str, Incoming | ParseError]]:
-    return [found for source in sources for found in read_source(source)]
+def _read_chunk(sources: list[Source]) -> list[tuple[str, Prepared | ParseError]]:
+    """Parse a chunk of files, and prepare each article's rows (JSON, hashes, search text):
+    work the writer would otherwise do on its own core."""
+    return [
+        (name, item if isinstance(item, ParseError) else Prepared.of(item))
+        for source in sources
+        for name, item in read_source(source)
+    ]
+
+
+def _chunks(sources: Iterator[Source], size: int) -> Iterator[list[Source]]:
+    while chunk := list(itertools.islice(sources, size)):
+        yield chunk
 
 
 def _parsed(
-    sources: list[Source], stdin: BinaryIO | None, progress: Callable[[int], None] | None
-) -> Iterator[tuple[str, Incoming | ParseError]]:
-    """Every article of ``sources`` in order; files are parsed in a second process when
-    there are many (parsing is most of an import, and the writer has the other core)."""
-    files = [s for s in sources if s.path is not None]
-    parallel = len(files) >= 2 * PARALLEL_CHUNK and (os.cpu_count() or 1) > 1
+    sources: list[Source | Folder],
+    stdin: BinaryIO | None,
+    progress: Callable[[int], None] | None,
+) -> Iterator[tuple[str, Incoming | Prepared | ParseError]]:
+    """Every article of ``sources`` in order; files are parsed in parser processes (one a
+    core) when there are many: parsing is most of an import. At most a few chunks of files
+    are parsed ahead of the writer, so memory stays the same whatever the number of files."""
+    workers = os.cpu_count() or 1
+    parallel = count_sources(sources) >= 2 * PARALLEL_CHUNK and workers > 1
     if not parallel:
-        for source in sources:
+        for source in each_source(sources):
             yield from read_source(source, stdin)
             if progress is not None:
                 progress(1)
         return
     for source in sources:  # standard input can only be read here
-        if source.path is None:
+        if isinstance(source, Source) and source.path is None:
             yield from read_source(source, stdin)
-    chunks = [files[i : i + PARALLEL_CHUNK] for i in range(0, len(files), PARALLEL_CHUNK)]
+    files = (s for s in each_source(sources) if s.path is not None)
     with ProcessPoolExecutor(
-        max_workers=1, initializer=_parser_process_setup, initargs=(os.getpid(),)
+        max_workers=workers, initializer=_parser_process_setup, initargs=(os.getpid(),)
     ) as pool:
         try:
-            # The parser process is forked by map(). A Ctrl-C to the process group that
-            # lands in it before _parser_process_setup runs would print a traceback from
-            # Python's own after-fork code: fork with SIGINT blocked. The writer's own
-            # Ctrl-C waits, and arrives as the mask is put back.
-            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            try:
-                results = pool.map(_read_chunk, chunks)
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            for chunk, found in zip(chunks, results, strict=True):
-                yield from found
+            pending: collections.deque[tuple[int, Future]] = collections.deque()
+            chunks = _chunks(files, PARALLEL_CHUNK)
+            while True:
+                while len(pending) < 2 * workers + 1 and (chunk := next(chunks, None)):
+                    # The parser processes are forked by the first submits. A Ctrl-C to the
+                    # process group that lands in one before _parser_process_setup runs
+                    # would print a traceback from Python's own after-fork code: fork with
+                    # SIGINT blocked. The writer's own Ctrl-C waits, and arrives as the mask
+                    # is put back.
+                    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                    try:
+                        pending.append((len(chunk), pool.submit(_read_chunk, chunk)))
+                    finally:
+                        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                if not pending:
+                    break
+                size, future = pending.popleft()
+                yield from future.result()
                 if progress is not None:
-                    progress(len(chunk))
+                    progress(size)
         except BaseException:
             # wait=True: a forgotten manager thread races the interpreter's exit hook.
             pool.shutdown(wait=True, cancel_futures=True)
@@ -295,7 +389,7 @@ def _parsed(
 
 def import_sources(
     store: Store,
-    sources: list[Source],
+    sources: list[Source | Folder],
     *,
     stdin: BinaryIO | None = None,
     batch_size: int = BATCH_SIZE,
@@ -304,7 +398,7 @@ def import_sources(
 ) -> Report:
     """Read and save every source; ``progress(n)`` is told as sources are read."""
     report = report or Report()
-    batch: list[Incoming] = []
+    batch: list[Incoming | Prepared] = []
 
     def flush() -> None:
         result = store.save(batch)
@@ -319,8 +413,9 @@ def import_sources(
             if isinstance(item, ParseError):
                 report.failures.append((name, str(item) or "cannot be read"))
                 continue
-            if item.article.warnings:
-                report.warnings.append((name, item.article.warnings))
+            article = item.item.article if isinstance(item, Prepared) else item.article
+            if article.warnings:
+                report.warnings.append((name, article.warnings))
             batch.append(item)
             if len(batch) >= batch_size:
                 flush()

@@ -46,7 +46,7 @@ from reader.schema import (
     open_database,
     writable,
 )
-from reader.writer import Batch, content_hash, identity, sort_key, stored_digests
+from reader.writer import Batch, Prepared, content_hash, identity, sort_key, stored_digests
 
 __all__ = [
     "DatabaseError",
@@ -205,14 +205,16 @@ class Store:
 
     # ---- writing articles (reader.writer) -------------------------------------------
 
-    def save(self, items: Iterable[Article | Incoming], *, feed: Feed | None = None) -> SaveResult:
+    def save(
+        self, items: Iterable[Article | Incoming | Prepared], *, feed: Feed | None = None
+    ) -> SaveResult:
         """Insert new articles and update changed ones, in one transaction.
 
         Re-saving an unchanged article changes nothing; a changed one is updated
         in place and keeps its id, read and starred state. ``feed``: the entries of this
         subscription, saved only while it exists (``FeedNotFound`` once it was removed).
         """
-        incoming = [i if isinstance(i, Incoming) else Incoming(i) for i in items]
+        incoming = [i if isinstance(i, Incoming | Prepared) else Incoming(i) for i in items]
         result = SaveResult()
         if not incoming:
             return result

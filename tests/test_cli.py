@@ -331,6 +331,33 @@ def test_many_files_are_parsed_in_a_second_process_with_the_same_result(run, tmp
     assert sum(tags.values()) == count
 
 
+def test_a_folder_too_large_to_sort_is_walked_as_it_is_imported(run, tmp_path, monkeypatch):
+    """Past SORTED_LIMIT files a folder tree is not held in memory: it is counted, then
+    walked again as it is imported; every file arrives once, from every subfolder."""
+    from reader import importer
+
+    monkeypatch.setattr(importer, "SORTED_LIMIT", 50)
+    folder = tmp_path / "huge"
+    names = []
+    for i in range(2 * importer.PARALLEL_CHUNK + 40):
+        sub = folder / f"part{i % 3}" / ("deeper" if i % 5 == 0 else "")
+        sub.mkdir(parents=True, exist_ok=True)
+        text = f"Story {i}\n\n10:{i % 60:02d}0{1 + i % 9}/03/2025\nAA\n\nLede {i}.\n"
+        (sub / f"{i:04d}.txt").write_text(text)
+        names.append(f"Story {i}")
+    (folder / "notes.md").write_text("not an article")
+    sources, problems = importer.collect([str(folder)])
+    assert problems == [] and [type(s) for s in sources] == [importer.Folder]
+    assert importer.count_sources(sources) == len(names)
+    assert sorted(s.name for s in importer.each_source(sources)) == sorted(
+        str(p) for p in folder.rglob("*.txt")
+    )
+    result = run("import", str(folder))
+    assert result.stdout.strip() == f"{len(names)} new, 0 updated, 0 unchanged, 0 failed"
+    listed = json.loads(run("list", "--json", "--limit", "1000").stdout)
+    assert sorted(a["headline"] for a in listed) == sorted(names)
+
+
 def test_an_upgrade_that_rebuilds_the_index_is_announced(run, imported, db_path):
     from reader.schema import LATEST_VERSION, MIGRATIONS, _statements
 
