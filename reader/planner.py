@@ -70,7 +70,8 @@ def plan_view(conn: sqlite3.Connection, view: Filter) -> Plan:
     MATCH as a prefilter on the tags column); with tags, the rarest tag drives the
     scan along its ``article_tags`` key; otherwise the date index. Everything else
     is checked by index lookups on the rows found, through ``article_tags`` (which
-    copies ``read``) where it can, so that counting needs no row of ``articles``.
+    copies ``read``) or, for a search, the index of unread ids where it can, so that
+    counting needs no row of ``articles``.
     """
     tags = tag_ids(conn, view)
     query = parse_query(view.query) if view.query else None
@@ -81,6 +82,14 @@ def plan_view(conn: sqlite3.Connection, view: Filter) -> Plan:
     unread_checked = False
     if query is not None:
         driver, article_id = "FROM articles_fts AS f", "f.rowid"
+        if view.unread_only:
+            # Matches come in rowid order: each is looked up in the small index of unread
+            # ids, not in articles (kilobyte rows), nor in article_tags (two probes).
+            driver += (
+                " CROSS JOIN articles AS u INDEXED BY articles_unread_ids"
+                " ON u.id = f.rowid AND u.read = 0"
+            )
+            unread_checked = True
         where.append("articles_fts MATCH ?")
         params.append(query.with_tags(_tag_names(conn, tags)))
         keys: tuple[str, ...] = ("f.rowid",)
@@ -331,7 +340,7 @@ def count(conn: sqlite3.Connection, view: Filter) -> int:
 
 
 def counter(conn: sqlite3.Connection, name: str) -> int:
-    """One of the totals the triggers keep: ``articles``, ``unread`` or ``starred``."""
+    """One of the totals the triggers keep: ``articles``, ``unread``, ``starred``, ``quotes``."""
     return conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()[0]
 
 
@@ -371,6 +380,17 @@ def quotes(
 
 
 def count_quotes(conn: sqlite3.Connection, view: Filter, *, speaker: str | None) -> int:
+    """The quotes of ``view`` (of one ``speaker``): every quote, or one person's, from the
+    counts the triggers keep (``counters``, ``speakers``); in a narrower view, a scan."""
+    if not (view.tags or view.query or view.unread_only or view.starred_only) and (
+        view.feed_id is None
+    ):
+        if speaker is None:
+            return counter(conn, "quotes")
+        found = conn.execute(
+            "SELECT quote_count FROM speakers WHERE name = ?", (speaker,)
+        ).fetchone()
+        return found[0] if found else 0
     sql, params = _select_quotes(conn, view, "count(*)", speaker)
     return conn.execute(sql, params).fetchone()[0]
 

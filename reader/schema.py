@@ -453,6 +453,44 @@ MIGRATIONS.append(
     """
 )
 
+MIGRATIONS.append(
+    """
+    -- 9: counts the screens show, kept where a lookup finds them (re-runnable: every
+    -- statement leaves what is already there as it should be).
+    -- The unread articles by id: the unread count of a search looks each match (in id
+    -- order, from the search index) up in this small index, not in articles' kilobyte rows.
+    CREATE INDEX IF NOT EXISTS articles_unread_ids ON articles (id) WHERE read = 0;
+
+    -- Everyone quoted by name, with their number of quotes (the quotes view's speaker
+    -- picker), kept by triggers; a person is deleted with their last quote.
+    CREATE TABLE IF NOT EXISTS speakers (
+        name        TEXT PRIMARY KEY,          -- quotes.speaker
+        quote_count INTEGER NOT NULL           -- kept by triggers
+    ) WITHOUT ROWID;
+    DELETE FROM speakers;
+    INSERT INTO speakers (name, quote_count)
+        SELECT speaker, count(*) FROM quotes WHERE speaker IS NOT NULL GROUP BY speaker;
+    CREATE TRIGGER IF NOT EXISTS speakers_counted AFTER INSERT ON quotes
+    WHEN NEW.speaker IS NOT NULL BEGIN
+        INSERT INTO speakers (name, quote_count) VALUES (NEW.speaker, 1)
+            ON CONFLICT (name) DO UPDATE SET quote_count = quote_count + 1;
+    END;
+    CREATE TRIGGER IF NOT EXISTS speakers_uncounted AFTER DELETE ON quotes
+    WHEN OLD.speaker IS NOT NULL BEGIN
+        UPDATE speakers SET quote_count = quote_count - 1 WHERE name = OLD.speaker;
+        DELETE FROM speakers WHERE name = OLD.speaker AND quote_count <= 0;
+    END;
+    CREATE TRIGGER IF NOT EXISTS speakers_moved AFTER UPDATE OF speaker ON quotes
+    WHEN OLD.speaker IS NOT NEW.speaker BEGIN
+        UPDATE speakers SET quote_count = quote_count - 1 WHERE name = OLD.speaker;
+        DELETE FROM speakers WHERE name = OLD.speaker AND quote_count <= 0;
+        INSERT INTO speakers (name, quote_count) SELECT NEW.speaker, 1
+            WHERE NEW.speaker IS NOT NULL
+            ON CONFLICT (name) DO UPDATE SET quote_count = quote_count + 1;
+    END;
+    """
+)
+
 #: Migrations that rebuild the search index (an upgrade across one takes a while).
 REBUILDS_SEARCH = frozenset({1, 2, 3, 5, 7})  # indexes into MIGRATIONS
 #: Migrations after which the search index is filled in Python (``reader.search_index``);
