@@ -547,10 +547,15 @@ class ReaderApp(FeedActions, App[None]):
 
     def _follow_list(self, article_id: int | None) -> None:
         # The watcher of the list's highlighted_id: called within the key's handling, so
-        # the article is drawn in the same frame as the cursor.
-        if article_id != self.current_id:
-            self.current_id = article_id
-            self._show_current_article()
+        # the article is drawn in the same frame as the cursor. It is read when drawn:
+        # of keys that come faster than frames, only the last one's article is read.
+        if article_id == self.current_id:
+            return
+        self.current_id = article_id
+        if article_id is None:
+            self.article_view.show(None)
+        elif self.article_view.article_id != article_id:
+            self.article_view.follow(article_id, partial(self._article, article_id))
 
     def _show_current_article(self) -> None:
         if self.article_view.article_id != self.current_id:

@@ -433,12 +433,15 @@ class ArticleView(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._stored: StoredArticle | None = None
-        self._doc = _EMPTY_DOC
+        # An article to read when it is first drawn or asked about (see ``follow``).
+        self._loader: tuple[int, Callable[[], StoredArticle | None]] | None = None
+        self._doc: _Doc | None = _EMPTY_DOC  # None: to build from _stored when needed
         self._layout = _EMPTY_LAYOUT
         self._wanted = 0  # text width of the layout asked for (0: none yet)
         self._generation = 0  # bumped by every request, so stale worker results are dropped
         self._chip: int | None = None
         self._pending_quote: int | None = None
+        self._laying_out = False  # a _lay_out_later is queued
         self._strips: LRUCache[int, Strip] = LRUCache(1024)
         self._highlight: tuple[tuple[str, bool], ...] = ()
         self.show(stored)
@@ -448,6 +451,8 @@ class ArticleView(ScrollView, can_focus=True):
     @property
     def article_id(self) -> int | None:
         """The id of the article shown, or ``None``."""
+        if self._loader is not None:
+            return self._loader[0]
         return None if self._stored is None else self._stored.id
 
     @property
@@ -458,15 +463,18 @@ class ArticleView(ScrollView, can_focus=True):
     @property
     def chip_areas(self) -> tuple[ChipArea, ...]:
         """Where each chip was laid out, for hit tests."""
+        self._ensure_layout()
         return tuple(self._layout.chip_areas)
 
     @property
     def line_count(self) -> int:
         """Lines laid out so far (a big article grows once its worker is done)."""
+        self._ensure_layout()
         return len(self._layout)
 
     def line_text(self, line: int) -> str:
         """The plain text of one laid-out line, without padding and indent."""
+        self._ensure_layout()
         return self._line_content(line)[0].plain
 
     def show(self, stored: StoredArticle | None) -> None:
@@ -475,7 +483,9 @@ class ArticleView(ScrollView, can_focus=True):
         Showing the article already shown, with only its read or starred mark changed,
         updates the meta line and keeps the scroll position and chip cursor.
         """
-        previous, self._stored = self._stored, stored
+        previous = None if self._loader is not None else self._stored
+        self._loader = None
+        self._stored = stored
         self._generation += 1
         self._pending_quote = None
         if (
@@ -483,26 +493,67 @@ class ArticleView(ScrollView, can_focus=True):
             and previous is not None
             and stored.id == previous.id
             and stored.article == previous.article
+            and self._doc is not None
             and self._doc.blocks
         ):
             self._replace_meta(stored)
             return
+        self._new_article()
+
+    def follow(self, article_id: int, load: Callable[[], StoredArticle | None]) -> None:
+        """Show article ``article_id`` from the top, read by ``load()`` only when it is
+        drawn (or asked about): when keys come faster than frames (``j`` held down), only
+        the last article is read, styled and wrapped."""
+        self._loader = (article_id, load)
+        self._stored = None
+        self._generation += 1
+        self._pending_quote = None
+        self._new_article()
+        if not self._laying_out:
+            # Once the keys already queued are handled (each may follow another article),
+            # and so, as a rule, before the frame that draws the list's new cursor: the
+            # height and the scrollbar are then drawn in that same frame. If the frame
+            # comes first, render_lines lays the article out.
+            self._laying_out = True
+            self.call_later(self._lay_out_later)
+
+    def _lay_out_later(self) -> None:
+        self._laying_out = False
+        self._ensure_layout()
+
+    def _new_article(self) -> None:
         self._chip = None
-        if stored is None:
-            self._doc = _EMPTY_DOC
-        elif len(stored.article.body) > 1 and _size(stored.article) > _SYNC_CHARS:
-            self._doc = _build(stored, limit=_HEAD_CHARS) or _EMPTY_DOC
-        else:
-            self._doc = _build(stored) or _EMPTY_DOC
+        self._doc = None
         self._layout = _EMPTY_LAYOUT
         self._wanted = 0
+        self._strips.clear()
         if self.is_mounted:
             self.scroll_to(0, 0, animate=False, immediate=True)
-            self._ensure_layout(keep_top=False)
+            self.refresh()
             self.refresh_bindings()
+
+    def _ready(self) -> _Doc:
+        """The article's blocks, read and built now if they were not yet.
+
+        An article longer than ``_SYNC_CHARS`` is built as a head here, the rest in a worker.
+        """
+        if self._loader is not None:
+            load = self._loader[1]
+            self._loader = None  # if reading fails, the pane is left empty
+            self._stored = load()
+        if self._doc is None:
+            stored = self._stored
+            if stored is None:
+                self._doc = _EMPTY_DOC
+            elif len(stored.article.body) > 1 and _size(stored.article) > _SYNC_CHARS:
+                self._doc = _build(stored, limit=_HEAD_CHARS) or _EMPTY_DOC
+            else:
+                self._doc = _build(stored) or _EMPTY_DOC
+        return self._doc
 
     def set_marks(self, *, read: bool | None = None, starred: bool | None = None) -> None:
         """Change the shown article's read or star mark: only its meta line changes."""
+        self._ready()
         stored = self._stored
         if stored is None:
             return
@@ -526,9 +577,11 @@ class ArticleView(ScrollView, can_focus=True):
 
         For a big article still being laid out, this happens when the layout is done.
         """
-        place = self._doc.quote_at.get(index)
+        self._ensure_layout()
+        doc = self._ready()
+        place = doc.quote_at.get(index)
         if place is None or not len(self._layout):
-            waiting = not self._doc.complete or not len(self._layout)
+            waiting = not doc.complete or not len(self._layout)
             self._pending_quote = index if waiting and self._stored is not None else None
             return
         self._pending_quote = None
@@ -553,7 +606,8 @@ class ArticleView(ScrollView, can_focus=True):
     def _replace_meta(self, stored: StoredArticle) -> None:
         """Swap the meta line (always block and item 1) and lay out again."""
         meta = _Block(_styled(_meta_line(stored), _META, [])[0])
-        self._doc.blocks[1] = self._doc.items[1] = meta
+        doc = self._ready()
+        doc.blocks[1] = doc.items[1] = meta
         self._wanted = 0
         if self.is_mounted:
             self._ensure_layout()
@@ -561,24 +615,30 @@ class ArticleView(ScrollView, can_focus=True):
     def _text_width(self) -> int:
         return max(self.scrollable_content_region.width - 2 * _PAD, 1)
 
-    def _ensure_layout(self, keep_top: bool = True) -> None:
+    def _ensure_layout(self, keep_top: bool = True, drawing: bool = False) -> None:
         """Lay out again when the width changed (not before the widget has a size).
 
         Small articles are laid out at once. A big one shows its head at once (if that is
-        all that is built yet) while a thread worker builds and wraps the whole.
+        all that is built yet) while a thread worker builds and wraps the whole. While
+        ``drawing`` (from ``render_lines``) the pane is not asked to draw again.
         """
         if not self.scrollable_content_region.width or self._wanted == self._text_width():
             return
         width = self._wanted = self._text_width()
         self._generation += 1
-        doc = self._doc
+        doc = self._ready()
         if doc.complete and doc.size <= _SYNC_CHARS:
-            self._apply(self._generation, doc, _lay_out(doc, width), keep_top)
+            self._apply(self._generation, doc, _lay_out(doc, width), keep_top, not drawing)
             return
         if not doc.complete:
-            self._apply(self._generation, doc, _lay_out(doc, width), keep_top)
+            self._apply(self._generation, doc, _lay_out(doc, width), keep_top, not drawing)
         assert self._stored is not None
-        self._lay_out_in_thread(self._generation, self._stored, doc, width)
+        # Started after this frame: not from the compositor's drawing.
+        self.call_later(self._start_worker, self._generation, self._stored, doc, width)
+
+    def _start_worker(self, generation: int, stored: StoredArticle, doc: _Doc, width: int) -> None:
+        if generation == self._generation:  # else another article or width came meanwhile
+            self._lay_out_in_thread(generation, stored, doc, width)
 
     # A description, or the decorator would repr() the whole (maybe 5 MB) article.
     @work(thread=True, exclusive=True, group="article-view-layout", description="article layout")
@@ -595,7 +655,14 @@ class ArticleView(ScrollView, can_focus=True):
         if full is not None and layout is not None and not stop():
             self.call_later(self._apply, generation, full, layout, True)
 
-    def _apply(self, generation: int, doc: _Doc, layout: _Layout | None, keep_top: bool) -> None:
+    def _apply(
+        self,
+        generation: int,
+        doc: _Doc,
+        layout: _Layout | None,
+        keep_top: bool,
+        repaint: bool = True,
+    ) -> None:
         """Make a layout current, keeping the top line's text (or the end) in view."""
         if generation != self._generation or layout is None:
             return
@@ -611,7 +678,8 @@ class ArticleView(ScrollView, can_focus=True):
             self.scroll_to(y=self._line_of(*anchor), animate=False, immediate=True)
         if self._pending_quote is not None and doc.complete:
             self.scroll_to_quote(self._pending_quote)
-        self.refresh()
+        if repaint:
+            self.refresh()
 
     def _set_height(self, height: int) -> None:
         """Make the article ``height`` lines long, without a layout of the screen if the
@@ -633,7 +701,10 @@ class ArticleView(ScrollView, can_focus=True):
             return
         self.set_reactive(ArticleView.virtual_size, size)
         if bar != self.show_vertical_scrollbar:
-            self.show_vertical_scrollbar = bar  # a layout reactive: the one layout
+            # The one layout, which places (or removes) the scrollbar; the text is not
+            # drawn again for it (the reactive would), as this may be called while drawing.
+            self.set_reactive(ArticleView.show_vertical_scrollbar, bar)
+            self.refresh(repaint=False, layout=True)
         if bar:
             scrollbar = self.vertical_scrollbar
             scrollbar.window_virtual_size = height
@@ -667,7 +738,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._ensure_layout()
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._ensure_layout()
+        self._ensure_layout(drawing=True)
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -679,7 +750,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _line_content(self, line: int) -> tuple[Content, int]:
         """The content of one line and its indent."""
-        if self._stored is None:
+        if self._stored is None:  # (render_line follows _ensure_layout, which read it)
             if line == 0:
                 return Content(_HINT, [Span(0, len(_HINT), _HINT_STYLE)]), 0
             return Content(), 0
@@ -691,7 +762,7 @@ class ArticleView(ScrollView, can_focus=True):
             return Content(), 0
         if block == _CHIPS:
             return self._chip_line(start), 0
-        item = self._doc.blocks[block]
+        item = self._ready().blocks[block]
         return item.content[start:end], item.indent
 
     def _chip_line(self, number: int) -> Content:
@@ -733,9 +804,11 @@ class ArticleView(ScrollView, can_focus=True):
     # ---- keys and mouse ---------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Every action of the pane works on the article as laid out.
+        self._ensure_layout()
         # Without chips (or a chip cursor), tab and enter stay free for the app.
         if action in ("next_chip", "previous_chip"):
-            return bool(self._doc.tags)
+            return bool(self._ready().tags)
         if action == "choose_chip":
             return self._chip is not None
         return True
@@ -749,7 +822,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._move_chip(-1)
 
     def _move_chip(self, step: int) -> None:
-        count = len(self._doc.tags)
+        count = len(self._ready().tags)
         if not count:
             return
         if self._chip is None:
@@ -774,7 +847,7 @@ class ArticleView(ScrollView, can_focus=True):
     def action_choose_chip(self) -> None:
         """Narrow the view by the tag under the chip cursor."""
         if self._chip is not None:
-            self.post_message(TagChosen(self._doc.tags[self._chip]))
+            self.post_message(TagChosen(self._ready().tags[self._chip]))
 
     def action_page_or_end(self) -> None:
         """Scroll a page down; at the end, post ``ArticleEndReached``."""
@@ -788,11 +861,11 @@ class ArticleView(ScrollView, can_focus=True):
         if offset is None:
             return
         line = round(self.scroll_y) + offset.y
-        for area in self._layout.chip_areas:
+        for area in self.chip_areas:
             if area.line == line and area.start <= offset.x < area.end:
                 event.stop()
                 self._set_chip(area.chip)
-                self.post_message(TagChosen(self._doc.tags[area.chip]))
+                self.post_message(TagChosen(self._ready().tags[area.chip]))
                 return
 
 
