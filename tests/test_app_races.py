@@ -399,3 +399,19 @@ async def test_a_reload_does_not_undo_a_move_made_while_it_loaded(demo_db, monke
         await pilot.press("m")
         await settle(app, pilot)
         assert [i for i, read in read_state(demo_db).items() if read] == [moved_to]
+
+
+async def test_j_held_down_reads_only_the_article_it_stops_on(demo_db):
+    # Keys that come faster than frames: the pane reads (and lays out) the last one's
+    # article, not one article a key.
+    app = make_app(demo_db, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        read = []
+        article = app._article
+        app._article = lambda article_id: read.append(article_id) or article(article_id)
+        burst(app, *["j"] * 8)
+        await settle(app, pilot)
+        assert app.headlines.cursor == 8
+        assert read == [app.headlines.current.id]
+        assert app.article_view.line_text(0).startswith(app.headlines.current.headline[:20])
