@@ -28,6 +28,11 @@ class Plan:
     ranked: bool = False  # relevance order (bm25): read by offset only
     bare: str | None = None  # the FROM without articles, when no condition needs its rows
 
+    @property
+    def empty(self) -> bool:
+        """A view that nothing can match (an unknown tag, a search with no word)."""
+        return self.where == ["0"]
+
     def select(self, columns: str) -> str:
         return f"SELECT {columns} {self.source} WHERE {' AND '.join(self.where)}"
 
@@ -473,17 +478,25 @@ def tags_in_view(
     if capped_count(conn, view, limit) > limit:
         return None
     plan = plan_view(conn, replace(view, relevance=False))
+    if plan.empty:
+        return {}
     article_id = plan.keys[-1]
+    source = plan.bare or plan.source
     if view.unread_only:
         unread = "count(*)"  # every article of the view is unread
     elif article_id == "t0.article_id":
         unread = "sum(t0.read = 0)"  # the driving row's copy of read
     else:
-        # article_tags' copy of read (a probe of its small rows), not articles.read:
-        # an article's row is kilobytes, with read stored after its text.
-        unread = "sum(y.read = 0)"
+        # One probe an article in the small index of unread ids: not articles.read (an
+        # article's row is kilobytes, read stored after its text), nor article_tags' copy
+        # (a second probe for each of its tags, where their ids alone are a covering scan).
+        source += (
+            " LEFT JOIN articles AS u INDEXED BY articles_unread_ids"
+            f" ON u.id = {article_id} AND u.read = 0"
+        )
+        unread = "count(u.id)"
     sql = (
-        f"SELECT y.tag_id, count(*), {unread} {plan.bare or plan.source}"
+        f"SELECT y.tag_id, count(*), {unread} {source}"
         f" CROSS JOIN article_tags AS y ON y.article_id = {article_id}"  # the view drives
         f" WHERE {' AND '.join(plan.where)} GROUP BY y.tag_id"
     )
