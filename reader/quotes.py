@@ -39,6 +39,7 @@ from reader.speakers import PARTICLES, surname_only
 OPENING_MARKS = "“\"‘'«„"
 _MARKS = re.compile("[“”\"‘’'«»„]")
 _DOUBLE = frozenset('“"«„')
+_OPENER = re.compile(f"[{OPENING_MARKS}]")
 # closer -> the openers it can close
 _CLOSES = {
     "”": ("“", "„"),
@@ -152,6 +153,8 @@ def _continues(gap: str) -> bool:
 
 def _spans(text: str) -> Iterator[tuple[int, int, bool, bool]]:
     """``(start, end, closed, nested)`` of each quote in ``text``, by start."""
+    if _OPENER.search(text) is None:  # most paragraphs: nothing can open a quote
+        return
     stack: list[tuple[str, int, int]] = []  # (mark, start, slot)
     open_at: dict[str, list[int]] = {mark: [] for mark in OPENING_MARKS}
     doubles: list[int] = []  # stack indexes of open double marks
