@@ -9,6 +9,7 @@ the top, except where the caller asks for a position (``page_at``).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, replace
 
@@ -513,6 +514,8 @@ def tag_in_view(conn: sqlite3.Connection, view: Filter, tag: TagCount, *, cap: i
     seldom meet are read to the end of the smaller). Counts the tag's own counters answer
     (a tag with no unread article, a tag of at most ``cap`` articles) are not queried.
     """
+    if view.query:
+        return _tag_in_search(conn, view, tag, cap=cap)
     narrowed = view.with_tag(tag.name)
     articles = capped_count(conn, narrowed, cap)
     if view.unread_only:
@@ -522,3 +525,71 @@ def tag_in_view(conn: sqlite3.Connection, view: Filter, tag: TagCount, *, cap: i
     else:
         unread = capped_count(conn, replace(narrowed, unread_only=True), cap)
     return TagInView(articles, unread, cap)
+
+
+def _tag_in_search(conn: sqlite3.Connection, view: Filter, tag: TagCount, *, cap: int) -> TagInView:
+    """``tag_in_view`` for a search: the tag's articles looked up in the view's ids.
+
+    A query of the search index for each tag would merge the word lists of a prefix term
+    (``peop`` is every word that starts with it) again for each of them: tens of
+    milliseconds each for a common word at 1,000,000 articles. The view's ids are read
+    once (``view_ids``); each count is then a probe an article, driven by the smaller of
+    the tag and the view.
+    """
+    size = view_ids(conn, view)
+    if tag.articles <= size:  # the tag's articles drive, newest first
+        rows = (
+            "SELECT 1 FROM article_tags AS t JOIN temp.view_ids AS m ON m.id = t.article_id"
+            " WHERE t.tag_id = ?"
+        )
+        unread_rows = rows + " AND t.read = 0"  # the tag's unread index drives
+    else:  # the view's articles drive
+        rows = (
+            "SELECT 1 FROM temp.view_ids AS m CROSS JOIN article_tags AS t"
+            " ON t.article_id = m.id AND t.tag_id = ?"
+        )
+        unread_rows = (
+            "SELECT 1 FROM temp.view_ids AS m"
+            " CROSS JOIN articles AS u INDEXED BY articles_unread_ids ON u.id = m.id AND u.read = 0"
+            " CROSS JOIN article_tags AS t ON t.article_id = m.id AND t.tag_id = ?"
+        )
+    articles = _capped(conn, rows, tag.id, cap)
+    if view.unread_only:
+        unread = articles
+    elif articles == 0 or tag.unread == 0:
+        unread = 0
+    else:
+        unread = _capped(conn, unread_rows, tag.id, cap)
+    return TagInView(articles, unread, cap)
+
+
+def _capped(conn: sqlite3.Connection, rows: str, tag_id: int, cap: int) -> int:
+    return conn.execute(f"SELECT count(*) FROM ({rows} LIMIT ?)", (tag_id, cap + 1)).fetchone()[0]
+
+
+def view_ids(conn: sqlite3.Connection, view: Filter) -> int:
+    """Fill the TEMP table ``view_ids`` with the ids of ``view``'s articles; returns how many.
+
+    Filled once for a view and a state of the database: ``view_ids_of`` says which (the
+    view's SQL, ``PRAGMA data_version`` for other connections' commits, and this
+    connection's ``total_changes`` for its own). TEMP tables belong to the connection and
+    can be written on a read-only one.
+    """
+    plan = plan_view(conn, replace(view, relevance=False))
+    sql = f"SELECT {plan.keys[-1]} {plan.bare or plan.source} WHERE {' AND '.join(plan.where)}"
+    key = json.dumps([sql, plan.params, conn.execute("PRAGMA data_version").fetchone()[0]])
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS view_ids (id INTEGER PRIMARY KEY)")
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS view_ids_of"
+        " (key TEXT NOT NULL, size INTEGER NOT NULL, changes INTEGER)"
+    )
+    held = conn.execute("SELECT key, size, changes FROM temp.view_ids_of").fetchone()
+    if held is not None and held[0] == key and held[2] == conn.total_changes:
+        return held[1]
+    conn.execute("DELETE FROM temp.view_ids")
+    size = conn.execute(f"INSERT INTO temp.view_ids (id) {sql}", plan.params).rowcount
+    conn.execute("DELETE FROM temp.view_ids_of")
+    conn.execute("INSERT INTO temp.view_ids_of (key, size) VALUES (?, ?)", (key, size))
+    # What total_changes will be once this one-row UPDATE is counted in it.
+    conn.execute("UPDATE temp.view_ids_of SET changes = ?", (conn.total_changes + 1,))
+    return size

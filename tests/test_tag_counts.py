@@ -9,6 +9,7 @@ asks nothing of the database for the All view.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import threading
 from dataclasses import replace
@@ -125,6 +126,31 @@ def test_all_and_unread_come_from_the_counters(filled: Store, view: Filter) -> N
         assert listed.get(tag.name, (0, 0)) == (articles, unread)
         assert (tag.name in listed) == (articles > 0)  # Lonely (read) is not offered unread
     assert "Lonely" not in listed if view.unread_only else "Lonely" in listed
+
+
+def test_counts_in_a_search_follow_every_change(filled: Store, db_path: Path) -> None:
+    """A search's ids are read once per view and state of the database: a write through
+    this connection, or another's commit, reads them again."""
+    view = Filter(query="harbour")
+
+    def counted(store: Store) -> tuple[int, int]:
+        tag = next(t for t in store.tags() if t.name == "Europe")
+        found = store.tag_in_view(view, tag, cap=1000)
+        assert (found.articles, found.unread) == exact(store, view, "Europe")
+        return found.articles, found.unread
+
+    articles, unread = counted(filled)
+    assert counted(filled) == (articles, unread)  # the same state: the ids held
+    new = Article("Harbour news", "2025-06-01T10:00", "AA", lede="harbour", tags=("Europe",))
+    (new_id,) = filled.save([new]).ids
+    assert counted(filled) == (articles + 1, unread + 1)
+    filled.mark_read([new_id])
+    assert counted(filled) == (articles + 1, unread)
+    with Store(db_path) as other:  # another connection commits
+        other.save([dataclasses.replace(new, headline="More harbour news")])
+    assert counted(filled) == (articles + 2, unread + 1)
+    with Store(db_path, readonly=True) as reading:
+        assert counted(reading) == (articles + 2, unread + 1)
 
 
 # ---- the picker ----------------------------------------------------------------------------
