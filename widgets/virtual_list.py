@@ -323,7 +323,12 @@ class VirtualList(Generic[RowT], ScrollView, can_focus=True):
         self.refresh_lines(old * self.LINES, self.LINES)
         self.refresh_lines(new * self.LINES, self.LINES)
         self._scroll_cursor_into_view(new)
-        self._announce()
+        if abs(new - old) <= 1:
+            self._announce()  # within the key: what follows the cursor shares its frame
+        else:
+            # A jump (G, a page key, a click) redraws most rows: they are drawn first and
+            # what follows the cursor a frame later (one frame of both takes as long as two).
+            self.call_after_refresh(self._announce)
 
     def _announce(self) -> None:
         row = self.current
