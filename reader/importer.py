@@ -311,6 +311,10 @@ def _parser_process_setup(writer: int) -> None:
     # which drops a Ctrl-C that came meanwhile.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    # The writer is the import's one serial step (and holds the write lock): with a parser
+    # process on every core, it must never wait for a core. Parsers run on what is left.
+    with suppress(OSError):
+        os.nice(10)
 
     # A writer killed outright (SIGKILL) cannot shut the pool down: the parser would
     # block for ever on its result pipe, holding the database files open. Leave with it.
