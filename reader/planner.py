@@ -207,14 +207,14 @@ def last_page(conn: sqlite3.Connection, view: Filter, limit: int) -> list[Headli
             (*plan.params, limit),
         ).fetchall()
     elif (floor := rank_floor(conn, plan)) is None:
-        rows = _best(conn, plan, "", [], 0, limit, descending=False)
+        rows = _best(conn, plan, 0, limit, descending=False)
     else:  # the oldest matches (never ranked), then the last of the ranked ones
         rows = conn.execute(
             f"{plan.select(HEADLINE_COLUMNS)} AND f.rowid <= ? ORDER BY f.rowid LIMIT ?",
             (*plan.params, floor, limit),
         ).fetchall()
         if len(rows) < limit:
-            rows += _best(conn, plan, " AND f.rowid > ?", [floor], 0, limit - len(rows), False)
+            rows += _best(conn, plan, 0, limit - len(rows), descending=False)
     rows.reverse()
     return [headline_of(row) for row in rows]
 
@@ -224,18 +224,15 @@ def last_page(conn: sqlite3.Connection, view: Filter, limit: int) -> list[Headli
 
 #: A relevance order ranks (bm25) at most this many matches: the newest ones, the first
 #: ``RANKED_MATCHES`` of the newest-first order. When a search finds more, the others
-#: follow them, newest first. Ranking costs about 2 us a match (750 ms for a word found
-#: in 445,000 of 1,000,000 articles); the newest 10,000 take about 20 ms.
+#: follow them, newest first. Ranking every match of a word found in 445,000 of 1,000,000
+#: articles took 750 ms (bm25 for each); the newest 10,000 are read and ranked in one scan
+#: of the index that stops there.
 RANKED_MATCHES = 10_000
 
 
 def rank_floor(conn: sqlite3.Connection, plan: Plan) -> int | None:
     """The rowid of the newest match left out of the ranking (the ranked ones are above
-    it), or ``None`` when every match is ranked.
-
-    FTS5 reads its matches in rowid order (newest first here) and takes ``rowid > ?`` as
-    the start of its scan: the ranking reads the ranked matches only.
-    """
+    it), or ``None`` when every match is ranked (for the last page, ``G``)."""
     row = conn.execute(
         f"SELECT f.rowid {plan.bare or plan.source} WHERE {' AND '.join(plan.where)}"
         " ORDER BY f.rowid DESC LIMIT 1 OFFSET ?",
@@ -247,43 +244,38 @@ def rank_floor(conn: sqlite3.Connection, plan: Plan) -> int | None:
 def _ranked_rows(conn: sqlite3.Connection, plan: Plan, offset: int, limit: int) -> list[tuple]:
     """``limit`` rows of a relevance order from position ``offset``: the ranked matches
     best first, then (past ``RANKED_MATCHES``) the others newest first."""
-    floor = rank_floor(conn, plan)
-    if floor is None:
-        return _best(conn, plan, "", [], offset, limit)
     rows = []
     if offset < RANKED_MATCHES:
-        size = min(limit, RANKED_MATCHES - offset)
-        rows = _best(conn, plan, " AND f.rowid > ?", [floor], offset, size)
-    if len(rows) < limit:
+        rows = _best(conn, plan, offset, min(limit, RANKED_MATCHES - offset))
+    if len(rows) < limit and offset + limit > RANKED_MATCHES:
+        # Past the ranked matches: the newest-first order from its RANKED_MATCHES-th row.
         rows += conn.execute(
-            f"{plan.select(HEADLINE_COLUMNS)} AND f.rowid <= ? ORDER BY f.rowid DESC"
-            " LIMIT ? OFFSET ?",
-            (*plan.params, floor, limit - len(rows), max(0, offset - RANKED_MATCHES)),
+            f"{plan.select(HEADLINE_COLUMNS)} ORDER BY f.rowid DESC LIMIT ? OFFSET ?",
+            (*plan.params, limit - len(rows), max(offset, RANKED_MATCHES)),
         ).fetchall()
     return rows
 
 
 def _best(
-    conn: sqlite3.Connection,
-    plan: Plan,
-    where: str,
-    params: list,
-    offset: int,
-    limit: int,
-    descending: bool = True,
+    conn: sqlite3.Connection, plan: Plan, offset: int, limit: int, descending: bool = True
 ) -> list[tuple]:
-    """Rows of the matches (``where`` added) in bm25 order, best first unless not
-    ``descending``: ranked on the index alone, then only the page's articles are read."""
+    """Rows of the ranked matches in bm25 order, best first unless not ``descending``.
+
+    One scan of the index, newest first, reads the ranked matches with their scores and
+    stops after ``RANKED_MATCHES`` (a search index merges a prefix's word lists once
+    for it); they are sorted on their ids and scores alone, then only the page's articles
+    are read.
+    """
     way = "" if descending else " DESC"
-    matches = (
+    newest = (
         f"SELECT f.rowid AS id, f.rank AS score {plan.bare or plan.source}"
-        f" WHERE {' AND '.join(plan.where)}{where}"
-        f" ORDER BY f.rank{way}, f.rowid{way} LIMIT ? OFFSET ?"
+        f" WHERE {' AND '.join(plan.where)} ORDER BY f.rowid DESC LIMIT ?"
     )
+    page = f"SELECT id, score FROM ({newest}) ORDER BY score{way}, id{way} LIMIT ? OFFSET ?"
     return conn.execute(
-        f"SELECT {HEADLINE_COLUMNS} FROM ({matches}) AS m JOIN articles AS a ON a.id = m.id"
+        f"SELECT {HEADLINE_COLUMNS} FROM ({page}) AS m JOIN articles AS a ON a.id = m.id"
         f" ORDER BY m.score{way}, m.id{way}",
-        (*plan.params, *params, limit, offset),
+        (*plan.params, RANKED_MATCHES, limit, offset),
     ).fetchall()
 
 
