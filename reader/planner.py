@@ -354,12 +354,13 @@ def quotes(
     offset: int,
     limit: int,
 ) -> list[QuoteRow]:
-    """Quotes of the articles of ``view``, newest article first, in reading order within one.
+    """Quotes of the articles of ``view``, in the view's order (newest article first; in a
+    search, the newest match first, as its list), in reading order within one.
 
     ``after`` is the ``key`` of the last row of the previous page (keyset);
     ``offset`` jumps into the middle. ``speaker`` keeps one person's quotes.
     """
-    sql, params = _select_quotes(
+    sql, params, keys = _select_quotes(
         conn,
         view,
         "q.article_id, q.seq, q.text, q.speaker, q.part, q.block, a.headline,"
@@ -367,12 +368,18 @@ def quotes(
         speaker,
     )
     if after is not None:
-        # A row value the date index can seek to, then the rest of that article's quotes.
-        sql += (
-            " AND (a.sort_key, a.id) <= (?, ?) AND NOT (a.sort_key = ? AND a.id = ? AND q.seq <= ?)"
-        )
-        params += [after[0], after[1], after[0], after[1], after[2]]
-    sql += " ORDER BY a.sort_key DESC, a.id DESC, q.seq ASC LIMIT ? OFFSET ?"
+        # A row value the view's index can seek to, then the rest of that article's quotes.
+        if len(keys) == 1:  # a search: its rowid order
+            sql += f" AND {keys[0]} <= ? AND NOT ({keys[0]} = ? AND q.seq <= ?)"
+            params += [after[1], after[1], after[2]]
+        else:
+            sql += (
+                f" AND ({keys[0]}, {keys[1]}) <= (?, ?)"
+                f" AND NOT ({keys[0]} = ? AND {keys[1]} = ? AND q.seq <= ?)"
+            )
+            params += [after[0], after[1], after[0], after[1], after[2]]
+    order = ", ".join(f"{key} DESC" for key in keys)
+    sql += f" ORDER BY {order}, q.seq ASC LIMIT ? OFFSET ?"
     rows = conn.execute(sql, (*params, limit, max(0, offset))).fetchall()
     return [QuoteRow(*row) for row in rows]
 
@@ -389,24 +396,36 @@ def count_quotes(conn: sqlite3.Connection, view: Filter, *, speaker: str | None)
             "SELECT quote_count FROM speakers WHERE name = ?", (speaker,)
         ).fetchone()
         return found[0] if found else 0
-    sql, params = _select_quotes(conn, view, "count(*)", speaker)
+    sql, params, _keys = _select_quotes(conn, view, "count(*)", speaker)
     return conn.execute(sql, params).fetchone()[0]
 
 
 def _select_quotes(
     conn: sqlite3.Connection, view: Filter, columns: str, speaker: str | None
-) -> tuple[str, list]:
-    """``SELECT columns`` over the quotes of the articles of ``view`` (of one ``speaker``)."""
+) -> tuple[str, list, tuple[str, ...]]:
+    """``SELECT columns`` over the quotes of the articles of ``view`` (of one ``speaker``),
+    and the keyset columns of the view's order.
+
+    The view's driving index gives the order (a search's rowids, a tag's dates), so that a
+    page reads only its rows. One person's quotes in a view driven by the articles' own
+    indexes (All, Unread, Starred, a feed) are found through the speaker's index instead,
+    then sorted: a few thousand quotes, where the view's articles would be read until a
+    page of that person's quotes turned up.
+    """
     plan = plan_view(conn, replace(view, relevance=False))
-    sql = (
-        f"SELECT {columns} {plan.source} JOIN quotes AS q ON q.article_id = a.id"
-        f" WHERE {' AND '.join(plan.where)}"
-    )
+    where = " AND ".join(plan.where)
     params = list(plan.params)
+    if speaker is not None and plan.keys == ("a.sort_key", "a.id"):
+        sql = (
+            f"SELECT {columns} FROM quotes AS q CROSS JOIN articles AS a ON a.id = q.article_id"
+            f" WHERE q.speaker = ? AND {where}"
+        )
+        return sql, [speaker, *params], plan.keys
+    sql = f"SELECT {columns} {plan.source} JOIN quotes AS q ON q.article_id = a.id WHERE {where}"
     if speaker is not None:
         sql += " AND q.speaker = ?"
         params.append(speaker)
-    return sql, params
+    return sql, params, plan.keys
 
 
 # ---- the tags of a view (the tag picker's counts) ----------------------------------------

@@ -1,12 +1,16 @@
 """Counts kept for the quotes view and the search: the ``speakers`` table, the ``quotes``
-counter and the index of unread ids (migration 9) agree with a recount after any changes."""
+counter and the index of unread ids (migration 9) agree with a recount after any changes;
+the quotes of a view come in its order, page by page."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,3 +124,52 @@ def test_migration_9_counts_the_speakers_of_an_older_file(tmp_path):
         store.save([article(3, ["Ivo Peskov"])])
         assert store.speakers() == [("Ana Ruiz", 2), ("Ivo Peskov", 2)]
         assert store.count(Filter(query="story", unread_only=True)) == 3
+
+
+@pytest.mark.parametrize(
+    "view, speaker",
+    [
+        (Filter(), None),
+        (Filter(), "Ivo Peskov"),
+        (Filter(unread_only=True), "Ana Ruiz"),
+        (Filter(tags=("Odd",)), None),
+        (Filter(tags=("Odd",)), "Ana Ruiz"),
+        (Filter(query="story"), None),
+        (Filter(query="story", tags=("Odd",)), "Ivo Peskov"),
+    ],
+    ids=lambda value: value.describe() if isinstance(value, Filter) else str(value),
+)
+def test_quotes_pages_follow_the_views_order(store, view, speaker):
+    """Pages by keyset and by offset give the view's articles in its order (a search's by
+    id, newest first), each article's quotes in reading order, and their number."""
+    for n in range(1, 21):  # one at a time: ids in this order, dates in another
+        store.save(
+            [
+                dataclasses.replace(
+                    article(n, ["Ana Ruiz", None, "Ivo Peskov"][: 1 + n % 3]),
+                    published=f"2025-03-{28 - n:02d}T08:00" if n % 4 else f"2025-03-{n:02d}T09:00",
+                    tags=("Odd",) if n % 2 else ("Even",),
+                )
+            ]
+        )
+    store.mark_read([2, 3])
+    articles = [r.id for r in store.page(view, limit=100)]
+    wanted = [
+        (q.article_id, q.seq)
+        for article_id in articles
+        for q in store.quotes(Filter(), limit=1000)
+        if q.article_id == article_id and (speaker is None or q.speaker == speaker)
+    ]
+    wanted.sort(key=lambda key: (articles.index(key[0]), key[1]))
+    assert wanted, "the case must have quotes"
+    if view.query:  # a search lists by id, and these ids do not follow the dates
+        assert articles != [r.id for r in store.page(replace(view, query=""), limit=100)]
+    for size in (1, 2, 5):
+        got, last = [], None
+        while page := store.quotes(view, speaker=speaker, after=last, limit=size):
+            got += [(q.article_id, q.seq) for q in page]
+            last = page[-1].key
+        assert got == wanted
+    at = [(q.article_id, q.seq) for q in store.quotes(view, speaker=speaker, offset=2, limit=3)]
+    assert at == wanted[2:5]
+    assert store.count_quotes(view, speaker=speaker) == len(wanted)
