@@ -118,10 +118,14 @@ def plan_view(conn: sqlite3.Connection, view: Filter) -> Plan:
         read = ""
         if view.unread_only and not unread_checked:
             read, unread_checked = " AND x.read = 0", True
-        where.append(
-            "EXISTS (SELECT 1 FROM article_tags AS x"
-            f" WHERE x.article_id = {article_id} AND x.tag_id = ?{read})"
-        )
+        if article_id == "t0.article_id":
+            # The other tag's row for the same article has the same key but its tag: a
+            # probe of its primary key, in date order as the driving tag is read (a few
+            # pages of that tag's range, where article_tags_by_article is read all over).
+            probe = "x.tag_id = ? AND x.sort_key = t0.sort_key AND +x.article_id = t0.article_id"
+        else:
+            probe = f"x.article_id = {article_id} AND x.tag_id = ?"
+        where.append(f"EXISTS (SELECT 1 FROM article_tags AS x WHERE {probe}{read})")
         params.append(tag[0])
     if view.feed_id is not None:  # with no other driver, the articles_by_feed index drives
         where.append("a.feed_id = ?")
