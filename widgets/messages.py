@@ -1,114 +1,130 @@
 """Every message that travels up the widget tree, in one place so the flow reads at a glance.
 
 Attributes go down (the app sets what a widget shows); these messages come up.
+
+Plain classes rather than dataclasses: 21 dataclasses took about 4 ms of the start-up
+(each generates and compiles its methods), for messages nobody compares or prints.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from textual.message import Message
 
 
-@dataclass
 class ArticleOpened(Message):
     """The user opened an article (enter or a click on the current row)."""
 
-    article_id: int
+    def __init__(self, article_id: int) -> None:
+        super().__init__()
+        self.article_id = article_id
 
 
-@dataclass
 class TagChosen(Message):
     """Narrow the view by this tag (from a chip or the tag picker)."""
 
-    name: str
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
 
 
-@dataclass
 class LastTagRemoved(Message):
     """Drop the last tag of the filter (backspace in an empty tag picker)."""
 
 
-@dataclass
 class ArticleEndReached(Message):
     """``space`` was pressed with the article already scrolled to its end."""
 
 
-@dataclass
 class QuoteOpened(Message):
     """Show quote ``seq`` (its index in ``Article.quotes``) of article ``article_id``."""
 
-    article_id: int
-    seq: int
+    def __init__(self, article_id: int, seq: int) -> None:
+        super().__init__()
+        self.article_id = article_id
+        self.seq = seq
 
 
-@dataclass
 class PageLoaded(Message):
     """Internal to a virtual list: a worker read ``rows`` from index ``start`` for a jump
     far into it. The list drops it unless ``generation`` is still the one it shows."""
 
-    generation: int
-    start: int
-    rows: list
+    def __init__(self, generation: int, start: int, rows: list) -> None:
+        super().__init__()
+        self.generation = generation
+        self.start = start
+        self.rows = rows
 
 
 # ---- from the app's workers and the mark writer to the app -------------------------------
 
 
-@dataclass
 class ViewLoaded(Message):
     """A worker read a view's window (``reader.session.Window``); ``asked_at`` is the
     article under the cursor when it was asked for."""
 
-    window: Any
-    asked_at: int | None = None
-    marks_made: int | None = None  # the session's count of marks when it was asked for
+    def __init__(
+        self,
+        window: Any,
+        asked_at: int | None = None,
+        marks_made: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.window = window
+        self.asked_at = asked_at
+        self.marks_made = marks_made  # the session's count of marks when it was asked for
 
 
-@dataclass
 class UnreadCounted(Message):
-    view: Any  # a reader.filters.Filter
-    unread: int
-    marks_made: int  # the session's count of marks when the counting began
+    def __init__(self, view: Any, unread: int, marks_made: int) -> None:
+        super().__init__()
+        self.view = view  # a reader.filters.Filter
+        self.unread = unread
+        self.marks_made = marks_made  # the session's count of marks when the counting began
 
 
-@dataclass
 class UnreadFound(Message):
     """``n``/``N`` looked past the rows held: the unread article found (``None``: none)."""
 
-    view: Any
-    found: Any  # a reader.store.Headline or None
-    forward: bool
-    open_it: bool
+    def __init__(self, view: Any, found: Any, forward: bool, open_it: bool) -> None:
+        super().__init__()
+        self.view = view
+        self.found = found  # a reader.store.Headline or None
+        self.forward = forward
+        self.open_it = open_it
 
 
-@dataclass
 class TagsLoaded(Message):
-    tags: list
+    def __init__(self, tags: list) -> None:
+        super().__init__()
+        self.tags = tags
 
 
-@dataclass
 class MarkSaved(Message):
     """The mark writer committed a write (``result``: what its ``apply`` returned)."""
 
-    write: Any  # a reader.marks.Write
-    result: Any
+    def __init__(self, write: Any, result: Any) -> None:
+        super().__init__()
+        self.write = write  # a reader.marks.Write
+        self.result = result
 
 
-@dataclass
 class MarkFailed(Message):
     """A write that cannot be saved (never one that only waits for the lock)."""
 
-    write: Any
-    error: BaseException
+    def __init__(self, write: Any, error: BaseException) -> None:
+        super().__init__()
+        self.write = write
+        self.error = error
 
 
-@dataclass
 class SaveWaiting(Message):
     """The mark writer started (``True``) or stopped waiting for another process."""
 
-    waiting: bool
+    def __init__(self, waiting: bool) -> None:
+        super().__init__()
+        self.waiting = waiting
 
 
 class ChangedElsewhere(Message):
@@ -118,33 +134,36 @@ class ChangedElsewhere(Message):
 # ---- inside one widget or screen (posted and handled by the same pieces) -----------------
 
 
-@dataclass
 class MatchClicked(Message):
     """A picker's row was clicked (the cursor is already on it)."""
 
-    match_list: Any  # the widgets.picker.MatchList clicked
-    index: int  # into the matcher's items
+    def __init__(self, match_list: Any, index: int) -> None:
+        super().__init__()
+        self.match_list = match_list  # the widgets.picker.MatchList clicked
+        self.index = index  # into the matcher's items
 
     @property
     def control(self) -> Any:
         return self.match_list
 
 
-@dataclass
 class QuotesLoaded(Message):
     """A worker read the quote list's first page and count (``rows`` None: count only)."""
 
-    view: Any  # a reader.filters.Filter
-    speaker: str | None
-    rows: list | None
-    total: int
+    def __init__(self, view: Any, speaker: str | None, rows: list | None, total: int) -> None:
+        super().__init__()
+        self.view = view  # a reader.filters.Filter
+        self.speaker = speaker
+        self.rows = rows
+        self.total = total
 
 
-@dataclass
 class SpeakersLoaded(Message):
     """Every speaker with their number of quotes, most quoted first."""
 
-    speakers: list
+    def __init__(self, speakers: list) -> None:
+        super().__init__()
+        self.speakers = speakers
 
 
 class TagFieldBackspace(Message):
@@ -155,39 +174,44 @@ class TagFieldEmptied(Message):
     """That backspace, found in the field's own turn to meet an empty field."""
 
 
-@dataclass
 class SearchTyped(Message):
     """The search field's words, to search for now (see ``widgets.search_field``)."""
 
-    text: str
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
 
-@dataclass
 class FeedsLoaded(Message):
     """The subscriptions for the feed picker, read by a worker."""
 
-    feeds: Any  # list[reader.feeds.Feed]
+    def __init__(self, feeds: Any) -> None:
+        super().__init__()
+        self.feeds = feeds  # list[reader.feeds.Feed]
 
 
-@dataclass
 class FeedChosen(Message):
     """Narrow the view to one feed (from the feed picker)."""
 
-    feed_id: int
-    name: str
+    def __init__(self, feed_id: int, name: str) -> None:
+        super().__init__()
+        self.feed_id = feed_id
+        self.name = name
 
 
-@dataclass
 class FeedsProgress(Message):
     """Where a refresh of the feeds stands (``reader.update.Progress``)."""
 
-    progress: Any
+    def __init__(self, progress: Any) -> None:
+        super().__init__()
+        self.progress = progress
 
 
-@dataclass
 class FeedsRefreshed(Message):
     """A refresh of the feeds ended: one ``reader.update.Outcome`` per feed (``stopped``: an
     error ended it, which the app's error handler reports)."""
 
-    outcomes: Any
-    stopped: bool = False
+    def __init__(self, outcomes: Any, stopped: bool = False) -> None:
+        super().__init__()
+        self.outcomes = outcomes
+        self.stopped = stopped
