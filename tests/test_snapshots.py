@@ -20,6 +20,7 @@ def test_main_screen_with_an_article_open(snap_compare, demo_db):
 
 def test_tag_picker(snap_compare, demo_db):
     async def run_before(pilot) -> None:
+        await settle(pilot.app, pilot)  # the article pane filled before the picker covers it
         await pilot.press("t")
         await settle(pilot.app, pilot)
         await pilot.press(*"port ys", "enter")

@@ -319,10 +319,13 @@ class ReaderApp(FeedActions, App[None]):
                 timeout=CONFIG_NOTICE_SECONDS,
                 markup=False,
             )
-        self.watch(self.headlines, "highlighted_id", self._follow_list, init=False)
         # The first view is answered by the counters and one index range: no worker needed.
         self._show_view(reading.window(self.store, self.session.view))
         _focus_now(self.headlines)
+        # The article pane follows the list from now on; its first article comes after the
+        # first frame, which is the list's (drawing an article too took it 5 ms longer).
+        self.watch(self.headlines, "highlighted_id", self._follow_list, init=False)
+        self.call_after_refresh(self._follow_list, self.headlines.highlighted_id)
         self.call_after_refresh(_collect_garbage_again)
         if self._watch:
             self.set_interval(WATCH_SECONDS, self._check_for_changes)
