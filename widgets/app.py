@@ -325,7 +325,7 @@ class ReaderApp(FeedActions, App[None]):
         # The article pane follows the list from now on; its first article comes after the
         # first frame, which is the list's (drawing an article too took it 5 ms longer).
         self.watch(self.headlines, "highlighted_id", self._follow_list, init=False)
-        self.call_after_refresh(self._follow_list, self.headlines.highlighted_id)
+        self.call_after_refresh(self._follow_list_now)
         self.call_after_refresh(_collect_garbage_again)
         if self._watch:
             self.set_interval(WATCH_SECONDS, self._check_for_changes)
@@ -559,6 +559,10 @@ class ReaderApp(FeedActions, App[None]):
             self.article_view.show(None)
         elif self.article_view.article_id != article_id:
             self.article_view.follow(article_id, partial(self._article, article_id))
+
+    def _follow_list_now(self) -> None:
+        # The list's article then, not at the call: a key may have moved it meanwhile.
+        self._follow_list(self.headlines.highlighted_id)
 
     def _show_current_article(self) -> None:
         if self.article_view.article_id != self.current_id:
