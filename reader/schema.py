@@ -678,7 +678,7 @@ def _check_and_migrate(
     conn.execute("BEGIN IMMEDIATE")
     try:
         # Read again inside the write lock: another process may have migrated meanwhile.
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        version = start = conn.execute("PRAGMA user_version").fetchone()[0]
         for number in range(version, LATEST_VERSION):
             filled_later = any(n in FILLS_SEARCH for n in range(number + 1, LATEST_VERSION))
             for statement in _statements(MIGRATIONS[number]):
@@ -688,7 +688,8 @@ def _check_and_migrate(
             if number in FILLS_SEARCH:
                 from reader.search_index import fill  # imports reader.search, which needs us
 
-                fill(conn, progress)
+                # Articles and tags as committed, unless this upgrade merged tags (5 to 6).
+                fill(conn, progress, committed=start >= 6)
             conn.execute(f"PRAGMA user_version = {number + 1}")
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute("COMMIT")

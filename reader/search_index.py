@@ -12,8 +12,13 @@ delete reads the view); the tests compare both.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import multiprocessing.queues
+import os
+import queue
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from reader.search import fold_for_index
 
@@ -48,33 +53,99 @@ def search_row(
     )
 
 
+#: From this many articles on, a second process reads and prepares the rows while this one
+#: writes the index (both cores: 1,000,000 articles took 148 s on one, measured).
+PARALLEL_FROM = 20_000
+
+
+def _steps(conn: sqlite3.Connection, chunk: int, after: int = 0) -> Iterator[list[tuple]]:
+    last = after
+    while rows := conn.execute(_ROWS, (last, chunk)).fetchall():
+        last = rows[-1][0]
+        yield [search_row(*row) for row in rows]
+
+
+def _produce(path: str, chunk: int, out: multiprocessing.queues.Queue) -> None:
+    """In the second process: the index's rows, a step at a time, then ``None``."""
+    conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        for rows in _steps(conn, chunk):
+            out.put(rows)
+    finally:
+        conn.close()
+    out.put(None)
+
+
+def _produced(conn: sqlite3.Connection, path: str, chunk: int) -> Iterator[list[tuple]]:
+    """The rows from a second process; where it fails or dies, the rest from this one."""
+    context = multiprocessing.get_context("spawn")  # nothing of this process's connections
+    out = context.Queue(maxsize=4)
+    worker = context.Process(target=_produce, args=(path, chunk, out), daemon=True)
+    worker.start()
+    last = 0
+    try:
+        while True:
+            try:
+                rows = out.get(timeout=1)
+            except queue.Empty:
+                if worker.is_alive():
+                    continue
+                break  # gone without a word: this process does the rest
+            if rows is None:
+                return
+            last = rows[-1][0]
+            yield rows
+    finally:
+        worker.kill()
+        worker.join()
+    yield from _steps(conn, chunk, last)
+
+
 def fill(
     conn: sqlite3.Connection,
     progress: Callable[[int], None] | None = None,
     *,
     chunk: int = CHUNK,
+    committed: bool = False,
 ) -> int:
     """Add every article to an empty search index, in id order; ``progress(n)`` after each
-    step of ``n`` articles. Runs in the caller's transaction. Returns the articles added."""
+    step of ``n`` articles. Runs in the caller's transaction. Returns the articles added.
+
+    ``committed``: this transaction has changed no article or tag yet, so that another
+    connection reads them as this one would: a second process then reads and prepares the
+    rows while this one writes (for ``PARALLEL_FROM`` articles or more, on 2 cores or more).
+    """
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    parallel = (
+        committed
+        and path
+        and (os.cpu_count() or 1) > 1
+        and conn.execute("SELECT count(*) FROM articles").fetchone()[0] >= PARALLEL_FROM
+    )
+    steps = _produced(conn, path, chunk) if parallel else _steps(conn, chunk)
     # A bigger buffer of pending terms: fewer, larger segments to merge (set back after).
     conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', 67108864)")
-    done, last = 0, 0
+    done = 0
     try:
-        while True:
-            rows = conn.execute(_ROWS, (last, chunk)).fetchall()
-            if not rows:
-                break
-            conn.executemany(_INSERT, [search_row(*row) for row in rows])
-            last = rows[-1][0]
+        for rows in steps:
+            conn.executemany(_INSERT, rows)
             done += len(rows)
             if progress is not None:
                 progress(len(rows))
     finally:
+        if hasattr(steps, "close"):
+            steps.close()
         conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', 8388608)")
     return done
 
 
 def refill(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None) -> int:
     """Empty the search index and fill it again (``reader doctor --fix``)."""
+    return refill_in_steps(conn, progress)
+
+
+def refill_in_steps(
+    conn: sqlite3.Connection, progress: Callable[[int], None] | None = None, *, chunk: int = CHUNK
+) -> int:
     conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
-    return fill(conn, progress)
+    return fill(conn, progress, chunk=chunk, committed=True)

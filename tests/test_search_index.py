@@ -146,3 +146,50 @@ def test_a_new_database_has_large_pages(tmp_path):
     with Store(tmp_path / "new.db") as store:
         assert store.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_second_process_prepares_the_rows_of_a_large_index(tmp_path, monkeypatch):
+    """From PARALLEL_FROM articles on, the rows come from a second process reading the
+    committed file: the same words, every article once, in a few steps."""
+    from reader import search_index
+
+    monkeypatch.setattr(search_index, "PARALLEL_FROM", 2)
+    path = tmp_path / "p.db"
+    many = [
+        dataclasses.replace(article, headline=f"{article.headline} {n}")
+        for n in range(3)
+        for article in ARTICLES
+    ]
+    with Store(path) as store:
+        store.save(many)
+        told = []
+        with store.transaction() as conn:
+            assert search_index.refill_in_steps(conn, told.append, chunk=5) == len(many)
+        assert told == [5, 5, 2]
+        assert_same_words(store.conn)
+        assert hits(store, "lodz") == 3 and hits(store, "股市") == 3
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+
+
+def test_when_the_second_process_dies_this_one_does_the_rest(tmp_path, monkeypatch):
+    from reader import search_index
+
+    monkeypatch.setattr(search_index, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(search_index, "_produce", _die_after_one_step)
+    with Store(tmp_path / "d.db") as store:
+        store.save(ARTICLES)
+        with store.transaction() as conn:
+            assert search_index.refill_in_steps(conn, chunk=1) == len(ARTICLES)
+        assert_same_words(store.conn)
+        assert hits(store, "lodz") == 1 and hits(store, "서울에서") == 1
+
+
+def _die_after_one_step(path, chunk, out) -> None:
+    import os
+
+    from reader import search_index
+
+    conn = sqlite3.connect(path)
+    out.put(next(search_index._steps(conn, chunk)))
+    os._exit(3)
