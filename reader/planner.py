@@ -546,60 +546,101 @@ def tag_in_view(conn: sqlite3.Connection, view: Filter, tag: TagCount, *, cap: i
         else:
             unread = capped_count(conn, replace(narrowed, unread_only=True), cap)
         return TagInView(articles, unread, cap)
-    size = view_ids(conn, view)
-    if tag.articles <= size:  # the tag's articles drive, newest first
-        rows = (
-            "SELECT 1 FROM article_tags AS t CROSS JOIN temp.view_ids AS m"
-            " ON m.id = t.article_id WHERE t.tag_id = ?"
-        )
-        unread_rows = rows + " AND t.read = 0"  # the tag's unread index drives
-    else:  # the view's articles drive
-        rows = (
-            "SELECT 1 FROM temp.view_ids AS m CROSS JOIN article_tags AS t"
-            " ON t.article_id = m.id AND t.tag_id = ?"
-        )
-        unread_rows = (
-            "SELECT 1 FROM temp.view_ids AS m"
-            " CROSS JOIN articles AS u INDEXED BY articles_unread_ids ON u.id = m.id AND u.read = 0"
-            " CROSS JOIN article_tags AS t ON t.article_id = m.id AND t.tag_id = ?"
-        )
-    articles = _capped(conn, rows, tag.id, cap)
+    # The newest of a big search's matches first: a tag on the first screens (a common
+    # one) is found more than ``cap`` times among them, and the rest is read only when not.
+    size, whole = view_ids(conn, view, whole=False)
+
+    def count(unread: bool) -> int:
+        nonlocal size, whole
+        found = _capped(conn, _tag_rows(tag, size, unread), tag.id, cap)
+        if found <= cap and not whole:
+            size, whole = view_ids(conn, view)
+            found = _capped(conn, _tag_rows(tag, size, unread), tag.id, cap)
+        return found
+
+    articles = count(unread=False)
     if view.unread_only:
         unread = articles
     elif articles == 0 or tag.unread == 0:
         unread = 0
     else:
-        unread = _capped(conn, unread_rows, tag.id, cap)
+        unread = count(unread=True)
     return TagInView(articles, unread, cap)
+
+
+def _tag_rows(tag: TagCount, size: int, unread: bool) -> str:
+    """A row for each article of ``tag`` (unread ones) in ``temp.view_ids``, driven by the
+    smaller of the two."""
+    if tag.articles <= size:  # the tag's articles drive, newest first
+        rows = (
+            "SELECT 1 FROM article_tags AS t CROSS JOIN temp.view_ids AS m"
+            " ON m.id = t.article_id WHERE t.tag_id = ?"
+        )
+        return rows + " AND t.read = 0" if unread else rows  # the tag's unread index drives
+    if unread:
+        return (
+            "SELECT 1 FROM temp.view_ids AS m"
+            " CROSS JOIN articles AS u INDEXED BY articles_unread_ids ON u.id = m.id AND u.read = 0"
+            " CROSS JOIN article_tags AS t ON t.article_id = m.id AND t.tag_id = ?"
+        )
+    return (
+        "SELECT 1 FROM temp.view_ids AS m CROSS JOIN article_tags AS t"
+        " ON t.article_id = m.id AND t.tag_id = ?"
+    )
 
 
 def _capped(conn: sqlite3.Connection, rows: str, tag_id: int, cap: int) -> int:
     return conn.execute(f"SELECT count(*) FROM ({rows} LIMIT ?)", (tag_id, cap + 1)).fetchone()[0]
 
 
-def view_ids(conn: sqlite3.Connection, view: Filter) -> int:
-    """Fill the TEMP table ``view_ids`` with the ids of ``view``'s articles; returns how many.
+#: How many of a search's newest matches ``view_ids`` reads first when asked for a part.
+VIEW_IDS_FIRST = 50_000
+
+
+def view_ids(conn: sqlite3.Connection, view: Filter, *, whole: bool = True) -> tuple[int, bool]:
+    """Fill the TEMP table ``view_ids`` with the ids of ``view``'s articles: all of them, or
+    (``whole=False``, for a search) at least its ``VIEW_IDS_FIRST`` newest matches. Returns
+    how many it holds and whether that is all of them.
 
     Filled once for a view and a state of the database: ``view_ids_of`` says which (the
     view's SQL, ``PRAGMA data_version`` for other connections' commits, and this
-    connection's ``total_changes`` for its own). TEMP tables belong to the connection and
-    can be written on a read-only one.
+    connection's ``total_changes`` for its own), and a part is completed, not read again.
+    TEMP tables belong to the connection and can be written on a read-only one.
     """
     plan = plan_view(conn, replace(view, relevance=False))
-    sql = f"SELECT {plan.keys[-1]} {plan.bare or plan.source} WHERE {' AND '.join(plan.where)}"
+    article_id = plan.keys[-1]
+    sql = f"SELECT {article_id} {plan.bare or plan.source} WHERE {' AND '.join(plan.where)}"
     key = json.dumps([sql, plan.params, conn.execute("PRAGMA data_version").fetchone()[0]])
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS view_ids (id INTEGER PRIMARY KEY)")
     conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS view_ids_of"
-        " (key TEXT NOT NULL, size INTEGER NOT NULL, changes INTEGER)"
+        "CREATE TEMP TABLE IF NOT EXISTS view_ids_of (key TEXT NOT NULL,"
+        " size INTEGER NOT NULL, whole INTEGER NOT NULL, changes INTEGER)"
     )
-    held = conn.execute("SELECT key, size, changes FROM temp.view_ids_of").fetchone()
-    if held is not None and held[0] == key and held[2] == conn.total_changes:
-        return held[1]
-    conn.execute("DELETE FROM temp.view_ids")
-    size = conn.execute(f"INSERT INTO temp.view_ids (id) {sql}", plan.params).rowcount
+    held = conn.execute("SELECT key, size, whole, changes FROM temp.view_ids_of").fetchone()
+    same = held is not None and held[0] == key and held[3] == conn.total_changes
+    if same and (held[2] or not whole):
+        return held[1], bool(held[2])
+    if same:  # the newest are held: the older ones
+        floor = conn.execute("SELECT min(id) FROM temp.view_ids").fetchone()[0]
+        older = conn.execute(
+            f"INSERT INTO temp.view_ids (id) {sql} AND {article_id} < ?", (*plan.params, floor)
+        ).rowcount
+        size, complete = held[1] + older, True
+    else:
+        conn.execute("DELETE FROM temp.view_ids")
+        if whole or article_id != "f.rowid":
+            size = conn.execute(f"INSERT INTO temp.view_ids (id) {sql}", plan.params).rowcount
+            complete = True
+        else:
+            size = conn.execute(
+                f"INSERT INTO temp.view_ids (id) {sql} ORDER BY f.rowid DESC LIMIT ?",
+                (*plan.params, VIEW_IDS_FIRST),
+            ).rowcount
+            complete = size < VIEW_IDS_FIRST
     conn.execute("DELETE FROM temp.view_ids_of")
-    conn.execute("INSERT INTO temp.view_ids_of (key, size) VALUES (?, ?)", (key, size))
+    conn.execute(
+        "INSERT INTO temp.view_ids_of (key, size, whole) VALUES (?, ?, ?)", (key, size, complete)
+    )
     # What total_changes will be once this one-row UPDATE is counted in it.
     conn.execute("UPDATE temp.view_ids_of SET changes = ?", (conn.total_changes + 1,))
-    return size
+    return size, complete

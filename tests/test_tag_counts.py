@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from textual.app import App
 
+from reader import planner
 from reader.article import Article, Block
 from reader.filters import Filter
 from reader.planner import plain_view, tags_in_plain_view
@@ -126,6 +127,30 @@ def test_all_and_unread_come_from_the_counters(filled: Store, view: Filter) -> N
         assert listed.get(tag.name, (0, 0)) == (articles, unread)
         assert (tag.name in listed) == (articles > 0)  # Lonely (read) is not offered unread
     assert "Lonely" not in listed if view.unread_only else "Lonely" in listed
+
+
+@pytest.mark.parametrize("first", [1, 3, 10])
+def test_a_search_is_counted_from_its_newest_matches_first(
+    filled: Store, monkeypatch, first: int
+) -> None:
+    """Counts from a part of a search's ids (its newest) are the same as from all of them:
+    a tag found more than ``cap`` times in the part, or counted again from the whole."""
+    monkeypatch.setattr(planner, "VIEW_IDS_FIRST", first)
+    for view in [v for v in VIEWS if v.query]:
+        for tag in filled.tags():
+            articles, unread = exact(filled, view, tag.name)
+            capped = filled.tag_in_view(view, tag, cap=3)
+            assert (capped.articles, capped.unread) == (min(articles, 4), min(unread, 4))
+            counted = filled.tag_in_view(view, tag, cap=1000)
+            assert (counted.articles, counted.unread) == (articles, unread)
+    view = Filter(query="harbour")
+    size, whole = planner.view_ids(filled.conn, Filter(query="market"), whole=False)
+    assert (size, whole) == (first, False)  # a part: the newest matches
+    newest = [r.id for r in filled.page(Filter(query="market"), limit=first)]
+    assert sorted(newest) == [i for (i,) in filled.conn.execute("SELECT id FROM temp.view_ids")]
+    size, whole = planner.view_ids(filled.conn, Filter(query="market"))
+    assert (size, whole) == (filled.count(Filter(query="market")), True)
+    assert planner.view_ids(filled.conn, view, whole=False)[1] is (filled.count(view) < first)
 
 
 def test_counts_in_a_search_follow_every_change(filled: Store, db_path: Path) -> None:
