@@ -491,35 +491,47 @@ def tags_in_view(
 
     A tag absent from the result would give an empty view (a dead end).
     """
-    if capped_count(conn, view, limit) > limit:
-        return None
     plan = plan_view(conn, replace(view, relevance=False))
     if plan.empty:
         return {}
     article_id = plan.keys[-1]
-    source = plan.bare or plan.source
-    if view.unread_only:
-        unread = "count(*)"  # every article of the view is unread
-    elif article_id == "t0.article_id":
-        unread = "sum(t0.read = 0)"  # the driving row's copy of read
-    else:
-        # One probe an article in the small index of unread ids: not articles.read (an
-        # article's row is kilobytes, read stored after its text), nor article_tags' copy
-        # (a second probe for each of its tags, where their ids alone are a covering scan).
-        source += (
-            " LEFT JOIN articles AS u INDEXED BY articles_unread_ids"
-            f" ON u.id = {article_id} AND u.read = 0"
+    if view.unread_only or article_id == "t0.article_id":
+        if capped_count(conn, view, limit) > limit:
+            return None
+        # Every article of the view is unread, or the driving row has a copy of read.
+        unread = "count(*)" if view.unread_only else "sum(t0.read = 0)"
+        sql = (
+            f"SELECT y.tag_id, count(*), {unread} {plan.bare or plan.source}"
+            f" CROSS JOIN article_tags AS y ON y.article_id = {article_id}"  # the view drives
+            f" WHERE {' AND '.join(plan.where)} GROUP BY y.tag_id"
         )
-        unread = "count(u.id)"
-    sql = (
-        f"SELECT y.tag_id, count(*), {unread} {source}"
-        f" CROSS JOIN article_tags AS y ON y.article_id = {article_id}"  # the view drives
-        f" WHERE {' AND '.join(plan.where)} GROUP BY y.tag_id"
+        return {
+            tag_id: TagInView(articles, unread)
+            for tag_id, articles, unread in conn.execute(sql, plan.params)
+        }
+    # A search (its ids read once, for this and for tag_in_view: a search merges a prefix's
+    # word lists each time), or a view the articles' own indexes drive (Starred, a feed).
+    if article_id == "f.rowid":
+        size, whole = view_ids(conn, view, first=limit + 1)
+        if not whole or size > limit:
+            return None
+    elif capped_count(conn, view, limit) > limit:
+        return None
+    else:
+        view_ids(conn, view)
+    # The tags of each article (a covering probe of article_tags_by_article), and of the
+    # unread ones: probes of the small index of unread ids, not of articles.read (an
+    # article's row is kilobytes), nor of article_tags' copy of read (a second probe for
+    # each of its tags). Two passes: a LEFT JOIN on the unread ids would read the table.
+    tags = "CROSS JOIN article_tags AS y ON y.article_id = m.id GROUP BY y.tag_id"
+    counted = conn.execute(f"SELECT y.tag_id, count(*) FROM temp.view_ids AS m {tags}").fetchall()
+    unread_ids = (
+        "CROSS JOIN articles AS u INDEXED BY articles_unread_ids ON u.id = m.id AND u.read = 0"
     )
-    return {
-        tag_id: TagInView(articles, unread)
-        for tag_id, articles, unread in conn.execute(sql, plan.params)
-    }
+    unread = dict(
+        conn.execute(f"SELECT y.tag_id, count(*) FROM temp.view_ids AS m {unread_ids} {tags}")
+    )
+    return {tag_id: TagInView(articles, unread.get(tag_id, 0)) for tag_id, articles in counted}
 
 
 def tag_in_view(conn: sqlite3.Connection, view: Filter, tag: TagCount, *, cap: int) -> TagInView:
@@ -548,7 +560,7 @@ def tag_in_view(conn: sqlite3.Connection, view: Filter, tag: TagCount, *, cap: i
         return TagInView(articles, unread, cap)
     # The newest of a big search's matches first: a tag on the first screens (a common
     # one) is found more than ``cap`` times among them, and the rest is read only when not.
-    size, whole = view_ids(conn, view, whole=False)
+    size, whole = view_ids(conn, view, first=VIEW_IDS_FIRST)
 
     def count(unread: bool) -> int:
         nonlocal size, whole
@@ -593,14 +605,16 @@ def _capped(conn: sqlite3.Connection, rows: str, tag_id: int, cap: int) -> int:
     return conn.execute(f"SELECT count(*) FROM ({rows} LIMIT ?)", (tag_id, cap + 1)).fetchone()[0]
 
 
-#: How many of a search's newest matches ``view_ids`` reads first when asked for a part.
+#: How many of a big search's newest matches the tag counts read first (``view_ids``).
 VIEW_IDS_FIRST = 50_000
 
 
-def view_ids(conn: sqlite3.Connection, view: Filter, *, whole: bool = True) -> tuple[int, bool]:
+def view_ids(
+    conn: sqlite3.Connection, view: Filter, *, first: int | None = None
+) -> tuple[int, bool]:
     """Fill the TEMP table ``view_ids`` with the ids of ``view``'s articles: all of them, or
-    (``whole=False``, for a search) at least its ``VIEW_IDS_FIRST`` newest matches. Returns
-    how many it holds and whether that is all of them.
+    (``first``, for a search) at least its ``first`` newest matches. Returns how many it
+    holds and whether that is all of them.
 
     Filled once for a view and a state of the database: ``view_ids_of`` says which (the
     view's SQL, ``PRAGMA data_version`` for other connections' commits, and this
@@ -618,9 +632,9 @@ def view_ids(conn: sqlite3.Connection, view: Filter, *, whole: bool = True) -> t
     )
     held = conn.execute("SELECT key, size, whole, changes FROM temp.view_ids_of").fetchone()
     same = held is not None and held[0] == key and held[3] == conn.total_changes
-    if same and (held[2] or not whole):
+    if same and (held[2] or (first is not None and held[1] >= first)):
         return held[1], bool(held[2])
-    if same:  # the newest are held: the older ones
+    if same and first is None:  # the newest are held: the older ones
         floor = conn.execute("SELECT min(id) FROM temp.view_ids").fetchone()[0]
         older = conn.execute(
             f"INSERT INTO temp.view_ids (id) {sql} AND {article_id} < ?", (*plan.params, floor)
@@ -628,15 +642,15 @@ def view_ids(conn: sqlite3.Connection, view: Filter, *, whole: bool = True) -> t
         size, complete = held[1] + older, True
     else:
         conn.execute("DELETE FROM temp.view_ids")
-        if whole or article_id != "f.rowid":
+        if first is None or article_id != "f.rowid":
             size = conn.execute(f"INSERT INTO temp.view_ids (id) {sql}", plan.params).rowcount
             complete = True
         else:
             size = conn.execute(
                 f"INSERT INTO temp.view_ids (id) {sql} ORDER BY f.rowid DESC LIMIT ?",
-                (*plan.params, VIEW_IDS_FIRST),
+                (*plan.params, first),
             ).rowcount
-            complete = size < VIEW_IDS_FIRST
+            complete = size < first
     conn.execute("DELETE FROM temp.view_ids_of")
     conn.execute(
         "INSERT INTO temp.view_ids_of (key, size, whole) VALUES (?, ?, ?)", (key, size, complete)

@@ -144,13 +144,13 @@ def test_a_search_is_counted_from_its_newest_matches_first(
             counted = filled.tag_in_view(view, tag, cap=1000)
             assert (counted.articles, counted.unread) == (articles, unread)
     view = Filter(query="harbour")
-    size, whole = planner.view_ids(filled.conn, Filter(query="market"), whole=False)
+    size, whole = planner.view_ids(filled.conn, Filter(query="market"), first=first)
     assert (size, whole) == (first, False)  # a part: the newest matches
     newest = [r.id for r in filled.page(Filter(query="market"), limit=first)]
     assert sorted(newest) == [i for (i,) in filled.conn.execute("SELECT id FROM temp.view_ids")]
     size, whole = planner.view_ids(filled.conn, Filter(query="market"))
     assert (size, whole) == (filled.count(Filter(query="market")), True)
-    assert planner.view_ids(filled.conn, view, whole=False)[1] is (filled.count(view) < first)
+    assert planner.view_ids(filled.conn, view, first=first)[1] is (filled.count(view) < first)
 
 
 def test_counts_in_a_search_follow_every_change(filled: Store, db_path: Path) -> None:
