@@ -364,13 +364,10 @@ def quotes(
     ``after`` is the ``key`` of the last row of the previous page (keyset);
     ``offset`` jumps into the middle. ``speaker`` keeps one person's quotes.
     """
-    sql, params, keys = _select_quotes(
-        conn,
-        view,
-        "q.article_id, q.seq, q.text, q.speaker, q.part, q.block, a.headline,"
-        " a.published, a.sort_key",
-        speaker,
-    )
+    plan = plan_view(conn, replace(view, relevance=False))
+    if plan.keys == ("f.rowid",) and speaker is None and offset <= 0 and not plan.empty:
+        return [QuoteRow(*row) for row in _search_quotes(conn, plan, after, limit)]
+    sql, params, keys = _select_quotes(conn, view, _QUOTE_COLUMNS, speaker)
     if after is not None:
         # A row value the view's index can seek to, then the rest of that article's quotes.
         if len(keys) == 1:  # a search: its rowid order
@@ -386,6 +383,42 @@ def quotes(
     sql += f" ORDER BY {order}, q.seq ASC LIMIT ? OFFSET ?"
     rows = conn.execute(sql, (*params, limit, max(0, offset))).fetchall()
     return [QuoteRow(*row) for row in rows]
+
+
+_QUOTE_COLUMNS = (
+    "q.article_id, q.seq, q.text, q.speaker, q.part, q.block, a.headline, a.published, a.sort_key"
+)
+
+
+def _search_quotes(
+    conn: sqlite3.Connection, plan: Plan, after: tuple[str, int, int] | None, limit: int
+) -> list[tuple]:
+    """A page of a search's quotes, article by article along the search index (newest
+    first), each article's in reading order: in one statement SQLite sorts every quote of
+    the search (3 s for the 1.4 million of a common word at 1,000,000 articles), as it takes
+    the order from the search index only when that is the whole order."""
+    where, params = " AND ".join(plan.where), list(plan.params)
+    if after is not None:
+        where += " AND f.rowid <= ?"
+        params.append(after[1])
+    matches = conn.execute(
+        f"SELECT f.rowid {plan.bare or plan.source} WHERE {where} ORDER BY f.rowid DESC", params
+    )
+    rows: list[tuple] = []
+    try:
+        for (article_id,) in matches:
+            seq = after[2] if after is not None and article_id == after[1] else -1
+            rows += conn.execute(
+                f"SELECT {_QUOTE_COLUMNS} FROM quotes AS q"
+                " JOIN articles AS a ON a.id = q.article_id"
+                " WHERE q.article_id = ? AND q.seq > ? ORDER BY q.seq LIMIT ?",
+                (article_id, seq, limit - len(rows)),
+            ).fetchall()
+            if len(rows) >= limit:
+                break
+    finally:
+        matches.close()
+    return rows
 
 
 def count_quotes(conn: sqlite3.Connection, view: Filter, *, speaker: str | None) -> int:
