@@ -20,6 +20,7 @@ from contextlib import suppress
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
@@ -62,8 +63,10 @@ from widgets.messages import (
     UnreadFound,
     ViewLoaded,
 )
-from widgets.search_field import SearchField
 from widgets.view_title import ActiveTags, ViewTitle
+
+if TYPE_CHECKING:
+    from widgets.search_field import SearchField
 
 NARROW_WIDTH = 100
 WATCH_SECONDS = 2.0
@@ -812,11 +815,16 @@ class ReaderApp(FeedActions, App[None]):
 
     @property
     def search_input(self) -> SearchField:
+        from widgets.search_field import SearchField
+
         return self.query_one("#search", SearchField)
 
     async def action_search(self) -> None:
         """Open (or return to) the search field above the list."""
         if not self.query("#search"):
+            # Imported here: the field is not on the first screen (start-up budget).
+            from widgets.search_field import SearchField
+
             # Keys typed right after `/` wait in the app's queue while this awaits, so they
             # land in the field once it is focused.
             await self.query_one("#sidebar").mount(SearchField(id="search"), before="#active-tags")
