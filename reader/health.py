@@ -102,6 +102,14 @@ def _check_counters(conn: sqlite3.Connection) -> Finding:
                    != (SELECT count(*) FROM articles WHERE feed_id = f.id)
                 OR unread_count != (SELECT count(*) FROM articles
                    WHERE feed_id = f.id AND read = 0))
+             + (SELECT count(*) FROM (
+                   SELECT name, quote_count FROM speakers
+                   EXCEPT SELECT speaker, count(*) FROM quotes
+                          WHERE speaker IS NOT NULL GROUP BY speaker))
+             + (SELECT count(*) FROM (
+                   SELECT speaker, count(*) FROM quotes
+                   WHERE speaker IS NOT NULL GROUP BY speaker
+                   EXCEPT SELECT name, quote_count FROM speakers))
         """
     ).fetchone()[0]
     return Finding(
@@ -137,6 +145,9 @@ _REPAIRS: dict[str, list[str | Callable[[sqlite3.Connection], object]]] = {
         " WHEN 'unread' THEN (SELECT count(*) FROM articles WHERE read = 0)"
         " WHEN 'starred' THEN (SELECT count(*) FROM articles WHERE starred = 1)"
         " WHEN 'quotes' THEN (SELECT count(*) FROM quotes) END",
+        "DELETE FROM speakers",
+        "INSERT INTO speakers (name, quote_count)"
+        " SELECT speaker, count(*) FROM quotes WHERE speaker IS NOT NULL GROUP BY speaker",
         "UPDATE feeds SET article_count = (SELECT count(*) FROM articles"
         " WHERE feed_id = feeds.id), unread_count = (SELECT count(*) FROM articles"
         " WHERE feed_id = feeds.id AND read = 0)",

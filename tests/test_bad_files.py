@@ -167,6 +167,24 @@ def test_doctor_finds_and_fixes_derived_data(demo_db):
     assert fixed.exit_code == 0 and "PROBLEM" not in fixed.stdout
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE counters SET value = value - 2 WHERE name = 'quotes'",
+        "UPDATE speakers SET quote_count = quote_count + 1"
+        " WHERE name = (SELECT min(name) FROM speakers)",
+        "DELETE FROM speakers WHERE name = (SELECT max(name) FROM speakers)",
+    ],
+)
+def test_doctor_finds_and_fixes_the_quote_counts(demo_db, damage):
+    _write(demo_db, damage)
+    broken = reader("doctor", "--db", str(demo_db))
+    assert broken.exit_code == 1 and "PROBLEM  counters" in broken.stdout
+    fixed = reader("doctor", "--db", str(demo_db), "--fix")
+    assert fixed.exit_code == 0 and "PROBLEM" not in fixed.stdout
+    assert reader("doctor", "--db", str(demo_db)).exit_code == 0
+
+
 def test_full_disk_during_export_keeps_the_old_file(mount, demo_db):
     point = mount("128k")  # room for the old file, not for the new export (~140 kB)
     out = point / "backup.jsonl"
