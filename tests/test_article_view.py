@@ -404,6 +404,30 @@ async def test_resize_rewraps_and_keeps_the_top_line():
         assert view.line_text(view.line_count - 1) == "#Wall Street Journal"
 
 
+@pytest.mark.asyncio
+async def test_scrollbar_and_end_follow_each_article_shown():
+    # The height is set without a layout of the screen when the scrollbar stays: it must
+    # still come and go, and the end must be each article's own.
+    short = StoredArticle(8, parse_text("Short\n\nLede\n\nBody\n\n#Tag"), False, False)
+    app = ViewApp(None)
+    async with app.run_test(size=SIZE) as pilot:
+        app.animation_level = "none"
+        await pilot.pause()
+        view = app.query_one(ArticleView)
+        for stored, long in [(sample(), True), (short, False), (sample(), True), (sample(), True)]:
+            view.follow(stored.id, lambda stored=stored: stored)
+            await pilot.pause()
+            assert view.show_vertical_scrollbar is long
+            assert (view.max_scroll_y > 0) is long
+            assert view.scroll_y == 0
+            assert screen_lines(view)[0].strip().startswith(stored.article.headline[:20])
+            await pilot.press("end")
+            await pilot.pause()
+            assert view.scroll_y == view.max_scroll_y
+            if long:
+                assert screen_lines(view)[-1].strip() == view.line_text(view.line_count - 1)
+
+
 def huge_article() -> Article:
     """About 5 MB: a 200,000-character token, then many quoted paragraphs."""
     paragraph = (
