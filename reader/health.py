@@ -6,7 +6,6 @@ import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from reader import search_index
 from reader.rows import Finding
 from reader.schema import LATEST_VERSION
 from reader.search import parse_query
@@ -153,8 +152,14 @@ _REPAIRS: dict[str, list[str | Callable[[sqlite3.Connection], object]]] = {
         " WHERE feed_id = feeds.id AND read = 0)",
     ],
     # FTS5's own 'rebuild' reads the view, ten times as slow as the text made in Python.
-    "the search index": [search_index.refill],
+    "the search index": [lambda conn: _refill_search(conn)],
 }
+
+
+def _refill_search(conn: sqlite3.Connection) -> None:
+    from reader import search_index  # here: it is not needed to read
+
+    search_index.refill(conn)
 
 
 def repair(transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]) -> list[str]:

@@ -12,15 +12,17 @@ delete reads the view); the tests compare both.
 from __future__ import annotations
 
 import json
-import multiprocessing
-import multiprocessing.queues
 import os
 import queue
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reader.search import fold_for_index
+
+if TYPE_CHECKING:
+    import multiprocessing.queues
 
 #: Articles a step: one read of the rows, one ``executemany`` into the index.
 CHUNK = 2000
@@ -78,6 +80,8 @@ def _produce(path: str, chunk: int, out: multiprocessing.queues.Queue) -> None:
 
 def _produced(conn: sqlite3.Connection, path: str, chunk: int) -> Iterator[list[tuple]]:
     """The rows from a second process; where it fails or dies, the rest from this one."""
+    import multiprocessing  # here: the reading screen's start-up never needs it
+
     context = multiprocessing.get_context("spawn")  # nothing of this process's connections
     out = context.Queue(maxsize=4)
     worker = context.Process(target=_produce, args=(path, chunk, out), daemon=True)
