@@ -300,6 +300,9 @@ def read_source(
 
 
 PARALLEL_CHUNK = 100  # files a parser process reads per task
+# Chunks a parser process may have parsed ahead of the writer: enough to keep parsing through
+# a long COMMIT, few enough that memory stays the same (about 1 MB a chunk).
+AHEAD = 8
 # Articles a transaction. Measured with import_bench: 500 imports as fast as 2,000 and
 # holds the write lock a quarter as long, so a mark made meanwhile waits less.
 BATCH_SIZE = 500
@@ -368,7 +371,7 @@ def _parsed(
             pending: collections.deque[tuple[int, Future]] = collections.deque()
             chunks = _chunks(files, PARALLEL_CHUNK)
             while True:
-                while len(pending) < 2 * workers + 1 and (chunk := next(chunks, None)):
+                while len(pending) < AHEAD * workers and (chunk := next(chunks, None)):
                     # The parser processes are forked by the first submits. A Ctrl-C to the
                     # process group that lands in one before _parser_process_setup runs
                     # would print a traceback from Python's own after-fork code: fork with
