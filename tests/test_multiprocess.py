@@ -421,7 +421,9 @@ async def test_marks_made_while_another_process_writes_are_saved_in_order(demo_d
             started = time.monotonic()
             await pilot.press("m", "j", "m", "j", "s", "k", "m")
             waited = time.monotonic() - started
-            assert waited < 1.0, f"the keys took {waited:.1f} s: the screen waited for the lock"
+            # The lock is held for 4 s: keys that waited for it take that long. Seven keys on
+            # a loaded 2-core machine took up to 1.02 s without waiting (a full test run).
+            assert waited < 2.5, f"the keys took {waited:.1f} s: the screen waited for the lock"
             assert app.headlines.current.id == ids[1]
             assert app.pending_marks == 4
             assert app.saved_marks == []
