@@ -126,6 +126,12 @@ def _check_copies(conn: sqlite3.Connection) -> Finding:
     return Finding("tag index copies", stale == 0, f"{stale} stale rows" if stale else "ok")
 
 
+def _refill_search(conn: sqlite3.Connection) -> None:
+    from reader import search_index  # here: it is not needed to read
+
+    search_index.refill(conn)
+
+
 #: What ``repair`` rebuilds, in order: a name for the user and its statements.
 _REPAIRS: dict[str, list[str | Callable[[sqlite3.Connection], object]]] = {
     # First: the others read through the indexes, and a stale one miscounts.
@@ -152,14 +158,8 @@ _REPAIRS: dict[str, list[str | Callable[[sqlite3.Connection], object]]] = {
         " WHERE feed_id = feeds.id AND read = 0)",
     ],
     # FTS5's own 'rebuild' reads the view, ten times as slow as the text made in Python.
-    "the search index": [lambda conn: _refill_search(conn)],
+    "the search index": [_refill_search],
 }
-
-
-def _refill_search(conn: sqlite3.Connection) -> None:
-    from reader import search_index  # here: it is not needed to read
-
-    search_index.refill(conn)
 
 
 def repair(transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]) -> list[str]:

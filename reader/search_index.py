@@ -124,7 +124,8 @@ def fill(
         committed
         and path
         and (os.cpu_count() or 1) > 1
-        and conn.execute("SELECT count(*) FROM articles").fetchone()[0] >= PARALLEL_FROM
+        and conn.execute("SELECT value FROM counters WHERE name = 'articles'").fetchone()[0]
+        >= PARALLEL_FROM
     )
     steps = _produced(conn, path, chunk) if parallel else _steps(conn, chunk)
     # A bigger buffer of pending terms: fewer, larger segments to merge (set back after).
@@ -137,19 +138,14 @@ def fill(
             if progress is not None:
                 progress(len(rows))
     finally:
-        if hasattr(steps, "close"):
-            steps.close()
+        steps.close()  # a second process, when there is one, is stopped
         conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', 8388608)")
     return done
 
 
-def refill(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None) -> int:
-    """Empty the search index and fill it again (``reader doctor --fix``)."""
-    return refill_in_steps(conn, progress)
-
-
-def refill_in_steps(
+def refill(
     conn: sqlite3.Connection, progress: Callable[[int], None] | None = None, *, chunk: int = CHUNK
 ) -> int:
+    """Empty the search index and fill it again (``reader doctor --fix``)."""
     conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
     return fill(conn, progress, chunk=chunk, committed=True)

@@ -94,28 +94,19 @@ def stored_digests(
     return found
 
 
-def _content(article: Article) -> dict:
-    content = {
-        "headline": article.headline,
-        "published": article.published,
-        "source": article.source,
-        "captions": list(article.captions),
-        "lede": article.lede,
-        "body": [{"kind": b.kind, "text": b.text} for b in article.body],
-        "tags": list(article.tags),
-        "warnings": list(article.warnings),
-    }
-    if article.link is not None:  # absent for text files: their hashes stay as they were
-        content["link"] = article.link
-    return content
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def content_hash(article: Article) -> str:
-    blob = json.dumps(_content(article), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha1(blob.encode()).hexdigest()
-
-
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+    """The SHA-1 of the article's content as JSON: ``headline``, ``published``, ``source``,
+    ``captions``, ``lede``, ``body`` (``{"kind", "text"}`` each), ``tags``, ``warnings`` and
+    ``link`` (left out when there is none, so text files keep the hashes they had), keys
+    sorted, as ``json.dumps(..., ensure_ascii=False, sort_keys=True)`` writes it."""
+    return _content_hash_of(
+        article,
+        _encode([{"kind": b.kind, "text": b.text} for b in article.body]),
+        _encode(list(article.captions)),
+    )
 
 
 def _content_hash_of(article: Article, body_json: str, captions_json: str) -> str:

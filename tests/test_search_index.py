@@ -164,7 +164,7 @@ def test_a_second_process_prepares_the_rows_of_a_large_index(tmp_path, monkeypat
         store.save(many)
         told = []
         with store.transaction() as conn:
-            assert search_index.refill_in_steps(conn, told.append, chunk=5) == len(many)
+            assert search_index.refill(conn, told.append, chunk=5) == len(many)
         assert told == [5, 5, 2]
         assert_same_words(store.conn)
         assert hits(store, "lodz") == 3 and hits(store, "股市") == 3
@@ -180,7 +180,7 @@ def test_when_the_second_process_dies_this_one_does_the_rest(tmp_path, monkeypat
     with Store(tmp_path / "d.db") as store:
         store.save(ARTICLES)
         with store.transaction() as conn:
-            assert search_index.refill_in_steps(conn, chunk=1) == len(ARTICLES)
+            assert search_index.refill(conn, chunk=1) == len(ARTICLES)
         assert_same_words(store.conn)
         assert hits(store, "lodz") == 1 and hits(store, "서울에서") == 1
 
